@@ -1,0 +1,1 @@
+"""Roster import: people and units from the files an HR system exports."""
