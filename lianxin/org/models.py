@@ -320,3 +320,39 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.name}: {self.field}"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("已上传")
+    CHECKED = "checked", _("已检查")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class RosterImport(models.Model):
+    """One roster file through the wizard: uploaded, checked (dry run), then applied all-or-nothing."""
+
+    file = models.FileField(_("文件"), upload_to="roster/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=255)
+    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.UPLOADED)
+    create_units = models.BooleanField(_("创建缺失单位"), default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    report = models.JSONField(_("检查结果"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("花名册导入")
+        verbose_name_plural = _("花名册导入")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

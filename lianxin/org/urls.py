@@ -1,7 +1,3 @@
-from django.urls import path
+from lianxin.org.views import home, people, roster, units
 
-from lianxin.org import views
-
-urlpatterns = [
-    path("", views.home, name="home"),
-]
+urlpatterns = [*home.urlpatterns, *units.urlpatterns, *people.urlpatterns, *roster.urlpatterns]
