@@ -1,13 +1,56 @@
-"""The sidebar follows the user's roles."""
+"""The sidebar follows the user's roles.
+
+Links to other pages are reversed defensively: a page that is not wired yet drops out of the menu
+instead of breaking every page that extends the layout.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from lianxin.org.models import SCOPE_ROLES, SENSITIVE_ROLES, Role
 from lianxin.org.scope import own_person_id, roles_of
+
+
+def url_or_none(name: str, *args: Any) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]:
+    wanted: list[tuple[Any, str | None, str]] = [(_("我的首页"), url_or_none("home"), "home")]
+    if person_id is not None:
+        wanted.append((_("我的档案"), url_or_none("person_detail", person_id), "file"))
+    if flags["staff"]:
+        wanted.append((_("组织架构"), url_or_none("org_tree"), "tree"))
+        wanted.append((_("人员名册"), url_or_none("person_list"), "people"))
+    if flags["secretary_up"]:
+        wanted.append((_("更正申请"), url_or_none("correction_list"), "corrections"))
+    if flags["can_import"]:
+        wanted.append((_("花名册导入"), url_or_none("roster_upload"), "roster"))
+    if flags["admin"]:
+        wanted.append((_("系统管理"), url_or_none("admin:index"), "admin"))
+    if flags["auditor"]:
+        wanted.append((_("访问日志"), url_or_none("admin:audit_accesslog_changelist") or "/admin/audit/accesslog/",
+                       "audit"))
+    return [{"label": label, "url": url, "key": key} for label, url, key in wanted if url]
+
+
+def _active_key(request: HttpRequest, links: list[dict[str, Any]]) -> str:
+    """The link whose URL is the longest prefix of the current path (home only on an exact match)."""
+    best, best_len = "", 0
+    for link in links:
+        url = link["url"]
+        matches = request.path == url if url == "/" else request.path.startswith(url)
+        if matches and len(url) > best_len:
+            best, best_len = link["key"], len(url)
+    return best
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -15,14 +58,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {}
     roles = roles_of(user)
-    return {
-        "nav": {
-            "roles": roles,
-            "has_file": own_person_id(user) is not None,
-            "staff": bool(roles & SCOPE_ROLES),
-            "secretary_up": bool(roles & SENSITIVE_ROLES),
-            "can_import": bool(roles & {Role.DEPARTMENT, Role.SYSTEM_ADMIN}),
-            "admin": bool(roles & {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}) or user.is_staff,
-            "auditor": Role.AUDIT_ADMIN in roles,
-        }
+    person_id = own_person_id(user)
+    flags: dict[str, Any] = {
+        "roles": roles,
+        "has_file": person_id is not None,
+        "staff": bool(roles & SCOPE_ROLES),
+        "secretary_up": bool(roles & SENSITIVE_ROLES),
+        "can_import": bool(roles & {Role.DEPARTMENT, Role.SYSTEM_ADMIN}),
+        # Superusers only: an audit administrator is staff too, and must not get the system menu.
+        "admin": bool(roles & {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}) or user.is_superuser,
+        "auditor": Role.AUDIT_ADMIN in roles,
     }
+    links = _links(flags, person_id)
+    flags["links"] = links
+    flags["active"] = _active_key(request, links)
+    flags["role_labels"] = [label for value, label in Role.choices if value in roles]
+    return {"nav": flags}

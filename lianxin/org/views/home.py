@@ -1,4 +1,4 @@
-"""Pages of the organisation: thin views over access helpers, selectors and services."""
+"""My home: what I am responsible for, by role."""
 
 from __future__ import annotations
 
@@ -8,11 +8,32 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from lianxin.org import selectors_units as units
+from lianxin.org.models import SCOPE_ROLES, Person, Role
+from lianxin.org.scope import own_person_id, roles_of
+
 
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "org/home.html", {})
+    user = request.user
+    roles = roles_of(user)
+    me_id = own_person_id(user)
+    me = Person.objects.select_related("unit").filter(pk=me_id).first() if me_id is not None else None
+    grid = units.grid_of(me.unit) if me is not None else None
+    top = units.top_units_for(user) if roles & SCOPE_ROLES else []
+    context = {
+        "me": me,
+        "my_units": units.with_stats(top) if top else [],
+        "totals": [(unit, units.unit_totals(unit)) for unit in top]
+        if roles & {Role.DEPARTMENT, Role.LEADERSHIP} else [],
+        "is_grid_member": Role.GRID_MEMBER in roles,
+        "paired": list(units.paired_people_of(user)[:200]) if Role.GRID_MEMBER in roles else [],
+        "contacts": list(units.my_contacts(user)) if me is not None else [],
+        "grid": grid,
+        "grid_chief": grid.grid_chief if grid is not None else None,
+    }
+    return render(request, "org/home.html", context)
 
 
 urlpatterns = [path("", home, name="home")]

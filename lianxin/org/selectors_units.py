@@ -1,0 +1,190 @@
+"""Read-side queries for units: subtree people counts and pairing coverage (结对覆盖), in a constant
+number of queries however large the tree is."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+
+from lianxin.org.models import Pairing, Person, PersonStatus, Responsibility, Unit
+from lianxin.org.scope import UserLike, own_person_id, scope_paths
+
+
+@dataclass
+class Stats:
+    """People in a subtree and how many of them have at least one active contact."""
+
+    people: int = 0
+    covered: int = 0
+
+    @property
+    def gaps(self) -> int:
+        return self.people - self.covered
+
+    @property
+    def rate(self) -> float | None:
+        """Coverage as a percentage, None when there is nobody to cover."""
+        return round(100.0 * self.covered / self.people, 1) if self.people else None
+
+
+@dataclass
+class Coverage(Stats):
+    uncovered: QuerySet[Person] = field(default_factory=Person.objects.none)
+
+
+def counted_people() -> QuerySet[Person]:
+    """The people a unit answers for: everyone on its roll except those who have left."""
+    return Person.objects.exclude(status=PersonStatus.LEFT)
+
+
+def _has_active_contact() -> Exists:
+    return Exists(Pairing.objects.active().filter(person_id=OuterRef("pk")))
+
+
+def _subtree_people(path: str) -> QuerySet[Person]:
+    return counted_people().filter(unit__path__startswith=path)
+
+
+def coverage_for(unit: Unit) -> Coverage:
+    """Counts for the unit's whole subtree in one query; `uncovered` is a lazy queryset of the gaps."""
+    row = _subtree_people(unit.path).alias(has_contact=_has_active_contact()).aggregate(
+        people=Count("pk"), covered=Count("pk", filter=Q(has_contact=True))
+    )
+    uncovered = (
+        _subtree_people(unit.path)
+        .filter(~_has_active_contact())
+        .select_related("unit")
+        .order_by("unit__path", "name", "pk")
+    )
+    return Coverage(people=row["people"] or 0, covered=row["covered"] or 0, uncovered=uncovered)
+
+
+def subtree_stats(units: Iterable[Unit], *, within: str = "") -> dict[int, Stats]:
+    """Stats for each unit's subtree, keyed by unit id.
+
+    People are grouped by the prefix of their unit's path at each distinct path length among the
+    units, so the cost is one aggregate query per distinct depth (a handful), never one per unit.
+    `within` narrows the scan to a common ancestor's path, which lets the path index help.
+    """
+    by_length: dict[int, dict[str, int]] = defaultdict(dict)
+    for unit in units:
+        by_length[len(unit.path)][unit.path] = unit.pk
+    result: dict[int, Stats] = {pk: Stats() for paths in by_length.values() for pk in paths.values()}
+    for length, paths in by_length.items():
+        people = counted_people()
+        if within:
+            people = people.filter(unit__path__startswith=within)
+        rows = (
+            people.annotate(prefix=Substr("unit__path", 1, length))
+            .filter(prefix__in=list(paths))
+            .alias(has_contact=_has_active_contact())
+            .values("prefix")
+            .annotate(people=Count("pk"), covered=Count("pk", filter=Q(has_contact=True)))
+            .order_by()
+        )
+        for row in rows:
+            result[paths[row["prefix"]]] = Stats(people=row["people"], covered=row["covered"])
+    return result
+
+
+def children_of(unit: Unit) -> QuerySet[Unit]:
+    return (
+        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
+        .select_related("kind", "grid_chief")
+        .order_by("path")
+    )
+
+
+def top_units_for(user: UserLike) -> list[Unit]:
+    """The units at the top of the user's scope: the roots of the subtrees they may see."""
+    paths = scope_paths(user)
+    if not paths:
+        return []
+    return list(Unit.objects.filter(path__in=paths).select_related("kind", "grid_chief").order_by("path"))
+
+
+def with_stats(units: Sequence[Unit], *, within: str = "") -> list[tuple[Unit, Stats]]:
+    stats = subtree_stats(units, within=within)
+    return [(unit, stats[unit.pk]) for unit in units]
+
+
+# Rows on a unit page's breakdown table; past this the table says how many more there are.
+BREAKDOWN_LIMIT = 200
+
+
+def breakdown_units(unit: Unit) -> tuple[str, QuerySet[Unit]]:
+    """The units worth a coverage row under this unit: branches above branch level, else grids."""
+    below = Unit.objects.filter(path__startswith=unit.path, depth__gt=unit.depth)
+    branches = below.filter(kind__is_branch=True)
+    if not unit.kind.is_branch and branches.exists():
+        return "branch", branches.select_related("kind").order_by("path")
+    return "grid", below.filter(is_grid=True).select_related("kind", "grid_chief").order_by("path")
+
+
+def responsibilities_of(unit: Unit) -> QuerySet[Responsibility]:
+    return (
+        Responsibility.objects.filter(unit=unit)
+        .select_related("responsible_unit", "responsible_person")
+        .order_by("level", "start_date", "pk")
+    )
+
+
+def grid_of(unit: Unit) -> Unit | None:
+    """The grid a unit belongs to: the unit itself or its nearest grid ancestor."""
+    if unit.is_grid:
+        return unit
+    step = Unit.steplen
+    prefixes = [unit.path[: step * d] for d in range(1, unit.depth)]
+    return (
+        Unit.objects.filter(path__in=prefixes, is_grid=True).select_related("grid_chief").order_by("-depth").first()
+    )
+
+
+def grid_people(grid: Unit) -> QuerySet[Person]:
+    """A grid's people, each with their active contacts as `active_pairings`, gaps first."""
+    from django.db.models import Prefetch
+
+    return (
+        _subtree_people(grid.path)
+        .select_related("unit")
+        .alias(has_contact=_has_active_contact())
+        .prefetch_related(
+            Prefetch(
+                "pairings",
+                queryset=Pairing.objects.active().select_related("contact").order_by("start_date", "pk"),
+                to_attr="active_pairings",
+            )
+        )
+        .order_by("has_contact", "name", "pk")
+    )
+
+
+def paired_people_of(user: UserLike) -> QuerySet[Person]:
+    """The people the user's own person is an active contact for (a grid member's charges)."""
+    me = own_person_id(user)
+    if me is None:
+        return Person.objects.none()
+    paired = Pairing.objects.active().filter(contact_id=me).values("person_id")
+    return Person.objects.filter(pk__in=paired).select_related("unit").order_by("name", "pk")
+
+
+def my_contacts(user: UserLike) -> QuerySet[Person]:
+    """The people who are the user's own active contacts."""
+    me = own_person_id(user)
+    if me is None:
+        return Person.objects.none()
+    contacts = Pairing.objects.active().filter(person_id=me).values("contact_id")
+    return Person.objects.filter(pk__in=contacts).select_related("unit").order_by("name", "pk")
+
+
+def unit_totals(unit: Unit) -> dict[str, int]:
+    """How many units, branches and grids lie in the unit's subtree (itself included), in one query."""
+    row = Unit.objects.filter(path__startswith=unit.path).aggregate(
+        units=Count("pk"),
+        branches=Count("pk", filter=Q(kind__is_branch=True)),
+        grids=Count("pk", filter=Q(is_grid=True)),
+    )
+    return {key: value or 0 for key, value in row.items()}
