@@ -1,0 +1,182 @@
+"""Reading a roster file: decide its type from its content, find the header row, yield the data rows."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from lianxin.org.roster.columns import ColumnMap, map_columns
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"MZ",
+                 b"\x7fELF", b"BM")
+_HEADER_SEARCH_ROWS = 20  # HR exports often put a title and a date above the header
+
+Row = Sequence[object]
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Table:
+    kind: str  # "xlsx" or "csv"
+    columns: ColumnMap
+    header_row: int
+    rows: Iterator[tuple[int, Row]]  # (row number as the user sees it, values)
+
+
+def sniff(path: Path, name: str = "") -> str:
+    """'xlsx' or 'csv' from the first bytes of the file, whatever its name says."""
+    size = path.stat().st_size
+    if size == 0:
+        raise RosterFileError(_("文件为空。"))
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"PK"):
+        raise RosterFileError(_("文件已损坏，无法读取。"))
+    if head.startswith(OLE_MAGIC):
+        # A password-protected .xlsx is an OLE container holding an EncryptionInfo stream; an old .xls is
+        # also OLE. A file named .xlsx that is OLE can only be an encrypted workbook.
+        if name.lower().endswith((".xlsx", ".xlsm")) or _ENCRYPTION_STREAM in path.read_bytes():
+            raise RosterFileError(_("文件已加密，请取消密码保护后再上传。"))
+        raise RosterFileError(_("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后再上传。"))
+    if head.startswith(_BINARY_MAGIC):
+        raise RosterFileError(_("文件类型不支持，请上传 .xlsx 或 .csv 文件。"))
+    return "csv"
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
+    if data.startswith(codecs.BOM_UTF8):
+        text = _strict(data[3:], "utf-8")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _strict(data, "utf-16")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _strict(data, "gb18030")
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    if "\x00" in sample or controls > len(sample) // 100:
+        raise RosterFileError(_("文件类型不支持，请上传 .xlsx 或 .csv 文件。"))
+    return text
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise RosterFileError(_("无法识别文件编码，请使用 UTF-8 或 GB18030 编码的 CSV 文件。")) from None
+
+
+def _find_header(rows: Iterator[tuple[int, Row]]) -> tuple[ColumnMap, int] | None:
+    """The first row that names the person columns; else the first non-empty row (to report what is
+    missing); None when the rows are all empty."""
+    first: tuple[ColumnMap, int] | None = None
+    for number, row in rows:
+        if not any(v is not None and str(v).strip() for v in row):
+            continue
+        columns = map_columns(row)
+        if first is None:
+            first = (columns, number)
+        if columns.has("employee_no") or columns.has("name"):
+            return columns, number
+        if number >= _HEADER_SEARCH_ROWS:
+            break
+    return first
+
+
+@contextmanager
+def open_table(path: Path, name: str = "") -> Iterator[Table]:
+    kind = sniff(path, name)
+    if kind == "xlsx":
+        with _open_xlsx(path) as table:
+            yield table
+    else:
+        yield _open_csv(path)
+
+
+@contextmanager
+def _open_xlsx(path: Path) -> Iterator[Table]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        raise RosterFileError(_("文件已损坏，无法读取。")) from None
+    if "xl/workbook.xml" not in names:
+        raise RosterFileError(_("文件不是 Excel 工作簿，请上传 .xlsx 或 .csv 文件。"))
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a broken archive; all mean the same to the user
+        raise RosterFileError(_("文件已损坏，无法读取。")) from None
+    try:
+        sheets = [workbook.active, *[ws for ws in workbook.worksheets if ws is not workbook.active]]
+        found: tuple[Any, ColumnMap, int] | None = None
+        for sheet in sheets:
+            if sheet is None or not hasattr(sheet, "reset_dimensions"):
+                continue
+            # Some exporters write a wrong <dimension>; ignore it so no row is cut off.
+            sheet.reset_dimensions()
+            header = _find_header(_xlsx_rows(sheet))
+            if header is not None and (found is None or not found[1].has("employee_no")):
+                found = (sheet, *header)
+                if header[0].has("employee_no"):
+                    break
+        if found is None:
+            raise RosterFileError(_("文件中没有数据。"))
+        sheet, columns, header_row = found
+        yield Table("xlsx", columns, header_row, _xlsx_rows(sheet, header_row + 1))
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(sheet: Any, min_row: int = 1) -> Iterator[tuple[int, Row]]:
+    try:
+        yield from enumerate(sheet.iter_rows(min_row=min_row, values_only=True), start=min_row)
+    except RosterFileError:
+        raise
+    except Exception:
+        raise RosterFileError(_("文件已损坏，无法读取。")) from None
+
+
+def _open_csv(path: Path) -> Table:
+    text = decode_text(path.read_bytes())
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered() -> Iterator[tuple[int, Row]]:
+        start = 1
+        try:
+            for row in reader:
+                yield start, row
+                start = reader.line_num + 1
+        except csv.Error:
+            raise RosterFileError(_("CSV 格式错误（第 %(row)d 行附近）。") % {"row": start}) from None
+
+    rows = numbered()
+    header = _find_header(rows)
+    if header is None:
+        raise RosterFileError(_("文件中没有数据。"))
+    return Table("csv", header[0], header[1], rows)
