@@ -37,8 +37,8 @@ def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]
     if flags["admin"]:
         wanted.append((_("系统管理"), url_or_none("admin:index"), "admin"))
     if flags["auditor"]:
-        wanted.append((_("访问日志"), url_or_none("admin:audit_accesslog_changelist") or "/admin/audit/accesslog/",
-                       "audit"))
+        log_url = url_or_none("admin:audit_accesslog_changelist") or "/admin/audit/accesslog/"
+        wanted.append((_("访问日志"), log_url, "audit"))
     return [{"label": label, "url": url, "key": key} for label, url, key in wanted if url]
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
 from lianxin.org.models import Pairing, Person, PersonStatus, Responsibility, Unit
@@ -91,11 +92,12 @@ def subtree_stats(units: Iterable[Unit], *, within: str = "") -> dict[int, Stats
 
 
 def children_of(unit: Unit) -> QuerySet[Unit]:
-    return (
+    children: QuerySet[Unit] = (
         Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
         .select_related("kind", "grid_chief")
         .order_by("path")
     )
+    return children
 
 
 def top_units_for(user: UserLike) -> list[Unit]:
@@ -138,19 +140,18 @@ def grid_of(unit: Unit) -> Unit | None:
         return unit
     step = Unit.steplen
     prefixes = [unit.path[: step * d] for d in range(1, unit.depth)]
-    return (
-        Unit.objects.filter(path__in=prefixes, is_grid=True).select_related("grid_chief").order_by("-depth").first()
-    )
+    above = Unit.objects.filter(path__in=prefixes, is_grid=True).select_related("grid_chief")
+    grid: Unit | None = above.order_by("-depth").first()
+    return grid
 
 
-def grid_people(grid: Unit) -> QuerySet[Person]:
+def grid_people(grid: Unit, *, only_gaps: bool = False) -> QuerySet[Person]:
     """A grid's people, each with their active contacts as `active_pairings`, gaps first."""
-    from django.db.models import Prefetch
-
+    people = _subtree_people(grid.path).alias(has_contact=_has_active_contact())
+    if only_gaps:
+        people = people.filter(has_contact=False)
     return (
-        _subtree_people(grid.path)
-        .select_related("unit")
-        .alias(has_contact=_has_active_contact())
+        people.select_related("unit")
         .prefetch_related(
             Prefetch(
                 "pairings",

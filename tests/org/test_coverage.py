@@ -47,8 +47,9 @@ def test_ended_and_future_pairings_leave_a_gap(org: Org) -> None:
 
 
 def test_pairing_ending_today_still_counts(org: Org) -> None:
+    today = timezone.localdate()
     Pairing.objects.create(contact=org.grid_person, person=org.employee_person,
-                           start_date=timezone.localdate() - dt.timedelta(days=5), end_date=timezone.localdate())
+                           start_date=today - dt.timedelta(days=5), end_date=today)
 
     assert coverage_for(org.grid_a1).covered == 1
 

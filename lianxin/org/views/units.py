@@ -73,9 +73,7 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not grid.is_grid:
         raise Http404("grid")
     only_gaps = request.GET.get("gaps") == "1"
-    people = units.grid_people(grid)
-    if only_gaps:
-        people = people.filter(has_contact=False)
+    people = units.grid_people(grid, only_gaps=only_gaps)
     page = Paginator(people, settings.PERSON_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "org/grid.html", {
         "grid": grid,
