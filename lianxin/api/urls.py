@@ -1,6 +1,11 @@
-"""The JSON API under /api/v1/: one router module per app."""
+"""The JSON API under /api/v1/: one router module per app; errors are JSON with a `detail` key."""
 
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import django_auth
 
 from lianxin.api.auth import TokenAuth
 from lianxin.api.org import router as org_router
@@ -8,8 +13,26 @@ from lianxin.api.org import router as org_router
 api = NinjaAPI(
     title="Lianxin API",
     version="1",
-    auth=TokenAuth(),
+    description=(
+        "连心接口：单位树与人员档案，按用户的职责范围返回数据。"
+        "认证：`Authorization: Bearer lx_…`（令牌由 `manage.py issue_token` 签发）。"
+    ),
+    # A bearer token for clients; the session (with CSRF on unsafe methods) for same-origin pages.
+    auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_url=None,
 )
 api.add_router("/", org_router)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": "未认证：请提供有效的令牌"}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="lianxin"'
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # Missing and out of scope are the same answer, so a refusal never confirms existence.
+    return api.create_response(request, {"detail": "未找到"}, status=404)
