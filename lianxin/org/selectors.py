@@ -7,7 +7,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,11 +26,12 @@ from lianxin.org.models import (
 )
 from lianxin.org.scope import UserLike, people_visible_to, scope_paths
 
-SORTS = {
+# Each sort matches an index (blank hire dates last either way, as person_hire_*_idx are built).
+SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "name": ("name", "pk"),
     "employee_no": ("employee_no",),
-    "hire_date": ("hire_date", "pk"),
-    "-hire_date": ("-hire_date", "-pk"),
+    "hire_date": (F("hire_date").asc(nulls_last=True), "pk"),
+    "-hire_date": (F("hire_date").desc(nulls_last=True), "-pk"),
 }
 DEFAULT_SORT = "name"
 MAX_QUERY_LENGTH = 50
@@ -75,6 +78,23 @@ def _search(text: str) -> Q:
 _UNRESOLVED = Unit()  # marks "look the unit up from params"
 
 
+def _has_tag(tag_id: int) -> Q:
+    """People carrying a difficulty tag.
+
+    On PostgreSQL the tagged ids are gathered first (IN unnest(ARRAY(...)) hides the join from the
+    planner): written as a plain join, it walks the whole name index looking for the few tagged people
+    of the first page, 1.4 s against under 0.1 s at 500,000 people.
+    """
+    if connection.vendor != "postgresql":
+        return Q(difficulty_tags__id=tag_id)
+    tagged = RawSQL(
+        'SELECT unnest(ARRAY(SELECT "person_id" FROM "org_person_difficulty_tags" '
+        'WHERE "difficultytag_id" = %s))',
+        [tag_id],
+    )
+    return Q(pk__in=tagged)
+
+
 def filter_people(user: UserLike, params: Mapping[str, str], *, unit: Unit | None = _UNRESOLVED
                   ) -> QuerySet[Person]:
     """The people the user may see, narrowed by the list page's GET parameters and sorted.
@@ -84,17 +104,20 @@ def filter_people(user: UserLike, params: Mapping[str, str], *, unit: Unit | Non
     secretary and above), silently ignored for anyone else; q: search; sort: one of SORTS.
     A caller that has already resolved the unit with selected_unit() may pass it to save a query.
     """
-    people = people_visible_to(user).select_related("unit")
     if unit is _UNRESOLVED:
         unit = selected_unit(user, params)
     if unit is not None:
-        people = people.filter(unit__path__startswith=unit.path)
+        # Everyone under a unit in scope is visible, so the scope's own OR-filter would only repeat it.
+        people = Person.objects.filter(unit__path__startswith=unit.path)
+    else:
+        people = people_visible_to(user)
+    people = people.select_related("unit")
     status = _param(params, "status")
     if status in PoliticalStatus.values:
         people = people.filter(political_status=status)
     tag = _param(params, "tag")
     if tag.isdigit():
-        people = people.filter(difficulty_tags__id=int(tag))
+        people = people.filter(_has_tag(int(tag)))
     if _param(params, "key").lower() in _TRUE:
         paths = scope_paths(user, SENSITIVE_ROLES)
         if paths:
