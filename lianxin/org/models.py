@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
@@ -200,9 +200,8 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["unit", "name"]),
             models.Index(fields=["political_status", "name"]),
-            # The person list sorts by hire date either way with blanks last, and filters key people.
-            models.Index(F("hire_date").asc(nulls_last=True), F("id").asc(), name="person_hire_asc_idx"),
-            models.Index(F("hire_date").desc(nulls_last=True), F("id").desc(), name="person_hire_desc_idx"),
+            # The person list filters key people; its hire-date sorts have PostgreSQL-only indexes
+            # (NULLS LAST in an index is not SQLite), created in migration 0004.
             models.Index(fields=["name", "id"], condition=Q(is_key_person=True), name="person_key_name_idx"),
         ]
 
