@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from lianxin.org.models import (
 from lianxin.org.scope import UserLike, people_visible_to, scope_paths
 
 # Each sort matches an index (blank hire dates last either way, as person_hire_*_idx are built).
-SORTS: dict[str, tuple[str | OrderBy, ...]] = {
+SORTS: dict[str, tuple[str | OrderBy | Concat, ...]] = {
     "name": ("name", "pk"),
     "employee_no": ("employee_no",),
     "hire_date": (F("hire_date").asc(nulls_last=True), "pk"),
@@ -128,8 +129,13 @@ def filter_people(user: UserLike, params: Mapping[str, str], *, unit: Unit | Non
     text = _param(params, "q")
     if text:
         people = people.filter(_search(text))
-    sort = _param(params, "sort")
-    return people.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    order = SORTS.get(_param(params, "sort"), SORTS[DEFAULT_SORT])
+    if text and not text.isascii() and order[0] == "name":
+        # Names matching "%王%" cluster where names start with 王, but the planner assumes they are
+        # spread evenly and walks the name index from the start (0.9 s at 500,000 people); sorting by
+        # an expression makes it scan once and sort the few matches instead.
+        order = (Concat("name", Value("")), *order[1:])
+    return people.order_by(*order)
 
 
 def count_capped(people: QuerySet[Person], cap: int) -> int:
