@@ -35,6 +35,10 @@ def subtree_people_counts(paths: Sequence[str]) -> dict[str, int]:
     outer = _outermost(paths)
     if not outer:
         return totals
+    if len(totals) == 1:
+        # One unit (the detail view): a plain COUNT skips grouping, several times cheaper on a big subtree.
+        totals[outer[0]] = counted_people().filter(unit__path__startswith=outer[0]).count()
+        return totals
     q = Q()
     for path in outer:
         q |= Q(unit__path__startswith=path)

@@ -29,8 +29,10 @@ def test_leader_sees_the_whole_tree_in_tree_order(org: Org, api_as: Any) -> None
 def test_people_who_left_are_not_counted(org: Org, api_as: Any) -> None:
     make_person(org.grid_a1, status=PersonStatus.LEFT)
     make_person(org.grid_a1, status=PersonStatus.RETIRED)
-    grid = api_as(org.leader).get(f"/units/{org.grid_a1.pk}").json()
-    assert grid["people_count"] == 3
+    client = api_as(org.leader)
+    assert client.get(f"/units/{org.grid_a1.pk}").json()["people_count"] == 3
+    listed = {u["name"]: u["people_count"] for u in client.get("/units").json()["items"]}
+    assert (listed["示范电厂"], listed["运维部"], listed["运行一班"]) == (6, 5, 3)
 
 
 @pytest.mark.parametrize(
