@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from lianxin.org.demo.accounts import create_personas
 from lianxin.org.demo.people import PERSON_FIELDS, PersonMaker
-from lianxin.org.demo.rows import insert_rows, reset_sequences
+from lianxin.org.demo.rows import drop_plain_indexes, insert_rows, reset_sequences, restore_indexes
 from lianxin.org.demo.structure import BRANCHES, DEFAULT_PEOPLE, UnitPlan, assign_paths, plan_plant
 from lianxin.org.models import (
     DifficultyTag,
@@ -119,6 +119,7 @@ def seed_demo(
     health = _pick(rng, members, max(4, round(people * 0.025)))
     hardship = _pick(rng, members, max(6, round(people * 0.03)))
 
+    indexes = drop_plain_indexes(Unit, Person, Pairing, Responsibility)
     say(f"units: {len(units)}")
     insert_rows(
         Unit,
@@ -222,6 +223,8 @@ def seed_demo(
         responsibilities,
     )
     reset_sequences(Unit, Person, Pairing, Responsibility, Person.difficulty_tags.through)
+    say(f"indexes: {len(indexes)}")
+    restore_indexes(indexes)
     say("logins")
 
     persona_ids = {key: first_person_id + o for key, o in reserved.items()}

@@ -98,3 +98,42 @@ def analyze(*model_list: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for model in model_list:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def drop_plain_indexes(*model_list: type[models.Model]) -> list[str]:
+    """On PostgreSQL, drop the tables' plain (non-unique) indexes before a bulk load and return their
+    definitions for restore_indexes(): one sorted build per index afterwards instead of half a million
+    random inserts into each. Run both in one transaction; whatever indexes exist come back as they were.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    tables = [m._meta.db_table for m in model_list]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.relname, pg_get_indexdef(i.oid)
+            FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_class t ON t.oid = x.indrelid
+            WHERE t.relname = ANY(%s) AND NOT x.indisunique AND NOT x.indisprimary
+              AND t.relnamespace = to_regnamespace(current_schema())
+            """,
+            [tables],
+        )
+        saved = cursor.fetchall()
+        for name, _definition in saved:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [definition for _name, definition in saved]
+
+
+def restore_indexes(definitions: list[str]) -> None:
+    if not definitions:
+        return
+    with connection.cursor() as cursor:
+        # The deferred foreign-key checks of the load must run first: PostgreSQL builds no index on a
+        # table with pending trigger events. They would run at commit anyway, at the same cost.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for definition in definitions:
+            cursor.execute(definition)
+        # Back to Django's INITIALLY DEFERRED for the rest of the transaction.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
