@@ -3,12 +3,17 @@ number of queries however large the tree is."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from lianxin.org.models import Pairing, Person, PersonStatus, Responsibility, Unit
 from lianxin.org.scope import UserLike, own_person_id, scope_paths
@@ -49,18 +54,47 @@ def _subtree_people(path: str) -> QuerySet[Person]:
     return counted_people().filter(unit__path__startswith=path)
 
 
-def coverage_for(unit: Unit) -> Coverage:
-    """Counts for the unit's whole subtree in one query; `uncovered` is a lazy queryset of the gaps."""
-    row = _subtree_people(unit.path).alias(has_contact=_has_active_contact()).aggregate(
-        people=Count("pk"), covered=Count("pk", filter=Q(has_contact=True))
+def coverage_for(unit: Unit, stats: Stats | None = None) -> Coverage:
+    """Counts for the unit's whole subtree in one query (none when `stats` are given, already counted);
+    `uncovered` is a lazy queryset of the gaps."""
+    if stats is None:
+        stats = subtree_stats([unit], within=unit.path)[unit.pk]
+    # Ordered by id so that a first page of gaps stops early instead of sorting the whole subtree.
+    uncovered = _subtree_people(unit.path).filter(~_has_active_contact()).select_related("unit").order_by("pk")
+    return Coverage(people=stats.people, covered=stats.covered, uncovered=uncovered)
+
+
+def _cache_seconds() -> int:
+    """How long a slow aggregate may be reused; off in tests, where numbers must follow every write."""
+    default = 0 if getattr(settings, "TESTING", False) else 60
+    return int(getattr(settings, "ORG_STATS_CACHE_SECONDS", default))
+
+
+# Aggregates faster than this are always computed afresh, so small units show exact numbers at once;
+# only the large subtrees (a whole enterprise of 500,000 people) are reused for a minute.
+SLOW_AGGREGATE_SECONDS = 0.05
+
+
+def _cache_key(length: int, paths: Iterable[str], within: str) -> str:
+    digest = hashlib.sha1("|".join(sorted(paths)).encode(), usedforsecurity=False).hexdigest()
+    return f"lx:subtree:{timezone.localdate():%Y%m%d}:{within}:{length}:{digest}"
+
+
+def _aggregate(length: int, paths: dict[str, int], within: str) -> dict[str, tuple[int, int]]:
+    """People and covered people per path prefix of the given length; with `within`, every group under
+    it (the caller may sum them), else only the groups of the given paths."""
+    people = counted_people().annotate(prefix=Substr("unit__path", 1, length))
+    if within:
+        people = people.filter(unit__path__startswith=within)
+    else:
+        people = people.filter(prefix__in=list(paths))
+    rows = (
+        people.alias(has_contact=_has_active_contact())
+        .values("prefix")
+        .annotate(people=Count("pk"), covered=Count("pk", filter=Q(has_contact=True)))
+        .order_by()
     )
-    uncovered = (
-        _subtree_people(unit.path)
-        .filter(~_has_active_contact())
-        .select_related("unit")
-        .order_by("unit__path", "name", "pk")
-    )
-    return Coverage(people=row["people"] or 0, covered=row["covered"] or 0, uncovered=uncovered)
+    return {row["prefix"]: (row["people"], row["covered"]) for row in rows}
 
 
 def subtree_stats(units: Iterable[Unit], *, within: str = "") -> dict[int, Stats]:
@@ -68,26 +102,37 @@ def subtree_stats(units: Iterable[Unit], *, within: str = "") -> dict[int, Stats
 
     People are grouped by the prefix of their unit's path at each distinct path length among the
     units, so the cost is one aggregate query per distinct depth (a handful), never one per unit.
-    `within` narrows the scan to a common ancestor's path, which lets the path index help.
+    `within`, when given, is the path of an ancestor of (or one of) the units; it narrows the scan and
+    lets the path index help.
     """
     by_length: dict[int, dict[str, int]] = defaultdict(dict)
     for unit in units:
         by_length[len(unit.path)][unit.path] = unit.pk
     result: dict[int, Stats] = {pk: Stats() for paths in by_length.values() for pk in paths.values()}
+    # The `within` unit itself needs no query of its own when deeper units are counted too: grouping
+    # everyone under it by any longer prefix puts each person in exactly one group, so its total is
+    # the sum of all the groups.
+    summed_pk: int | None = None
+    if within and within in by_length.get(len(within), {}) and len(by_length) > 1:
+        summed_pk = by_length[len(within)].pop(within)
+        if not by_length[len(within)]:
+            del by_length[len(within)]
+    ttl = _cache_seconds()
     for length, paths in by_length.items():
-        people = counted_people()
-        if within:
-            people = people.filter(unit__path__startswith=within)
-        rows = (
-            people.annotate(prefix=Substr("unit__path", 1, length))
-            .filter(prefix__in=list(paths))
-            .alias(has_contact=_has_active_contact())
-            .values("prefix")
-            .annotate(people=Count("pk"), covered=Count("pk", filter=Q(has_contact=True)))
-            .order_by()
-        )
-        for row in rows:
-            result[paths[row["prefix"]]] = Stats(people=row["people"], covered=row["covered"])
+        key = _cache_key(length, paths, within) if ttl else ""
+        counts: dict[str, tuple[int, int]] | None = cache.get(key) if ttl else None
+        if counts is None:
+            started = time.monotonic()
+            counts = _aggregate(length, paths, within)
+            if ttl and time.monotonic() - started > SLOW_AGGREGATE_SECONDS:
+                cache.set(key, counts, ttl)
+        for prefix, (n_people, n_covered) in counts.items():
+            if prefix in paths:
+                result[paths[prefix]] = Stats(people=n_people, covered=n_covered)
+        if summed_pk is not None:
+            result[summed_pk] = Stats(people=sum(n for n, _ in counts.values()),
+                                      covered=sum(c for _, c in counts.values()))
+            summed_pk = None
     return result
 
 
@@ -113,8 +158,40 @@ def with_stats(units: Sequence[Unit], *, within: str = "") -> list[tuple[Unit, S
     return [(unit, stats[unit.pk]) for unit in units]
 
 
+def top_units_with_stats(top: Sequence[Unit]) -> list[tuple[Unit, Stats]]:
+    """The user's top units with their subtree stats; a single top unit shares coverage_for's cache."""
+    return with_stats(top, within=top[0].path if len(top) == 1 else "")
+
+
 # Rows on a unit page's breakdown table; past this the table says how many more there are.
 BREAKDOWN_LIMIT = 200
+
+
+@dataclass
+class UnitOverview:
+    coverage: Coverage
+    children: list[tuple[Unit, Stats]]
+    breakdown_kind: str
+    breakdown: list[tuple[Unit, Stats]]
+    breakdown_more: bool
+
+
+def unit_overview(unit: Unit) -> UnitOverview:
+    """Everything a unit page counts, in one stats pass: the unit, its children and its branches or
+    grids share a single `subtree_stats` call, so units at the same depth share one query."""
+    children = list(children_of(unit))
+    breakdown_kind, breakdown_qs = breakdown_units(unit)
+    breakdown = list(breakdown_qs[: BREAKDOWN_LIMIT + 1])
+    more = len(breakdown) > BREAKDOWN_LIMIT
+    breakdown = breakdown[:BREAKDOWN_LIMIT]
+    stats = subtree_stats([unit, *children, *breakdown], within=unit.path)
+    return UnitOverview(
+        coverage=coverage_for(unit, stats[unit.pk]),
+        children=[(u, stats[u.pk]) for u in children],
+        breakdown_kind=breakdown_kind,
+        breakdown=[(u, stats[u.pk]) for u in breakdown],
+        breakdown_more=more,
+    )
 
 
 def breakdown_units(unit: Unit) -> tuple[str, QuerySet[Unit]]:

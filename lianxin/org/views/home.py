@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
     top = units.top_units_for(user) if roles & SCOPE_ROLES else []
     context = {
         "me": me,
-        "my_units": units.with_stats(top) if top else [],
+        "my_units": units.top_units_with_stats(top),
         "totals": [(unit, units.unit_totals(unit)) for unit in top]
         if roles & {Role.DEPARTMENT, Role.LEADERSHIP} else [],
         "is_grid_member": Role.GRID_MEMBER in roles,

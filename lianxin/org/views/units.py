@@ -28,9 +28,7 @@ def _visible_ancestors(user: object, unit: Unit) -> list[Unit]:
 @require_GET
 @login_required
 def org_tree(request: HttpRequest) -> HttpResponse:
-    top = units.top_units_for(request.user)
-    within = top[0].path if len(top) == 1 else ""
-    return render(request, "org/tree.html", {"rows": units.with_stats(top, within=within)})
+    return render(request, "org/tree.html", {"rows": units.top_units_with_stats(units.top_units_for(request.user))})
 
 
 @require_GET
@@ -46,22 +44,17 @@ def unit_children(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = unit_for(request.user, pk)
-    children = list(units.children_of(unit))
-    breakdown_kind, breakdown_qs = units.breakdown_units(unit)
-    breakdown = list(breakdown_qs[: units.BREAKDOWN_LIMIT + 1])
-    more = len(breakdown) > units.BREAKDOWN_LIMIT
-    breakdown = breakdown[: units.BREAKDOWN_LIMIT]
-    coverage = units.coverage_for(unit)
+    overview = units.unit_overview(unit)
     return render(request, "org/unit.html", {
         "unit": unit,
         "ancestors": _visible_ancestors(request.user, unit),
         "grid": units.grid_of(unit),
-        "coverage": coverage,
-        "gaps": list(coverage.uncovered[:20]),
-        "children": units.with_stats(children, within=unit.path),
-        "breakdown_kind": breakdown_kind,
-        "breakdown": units.with_stats(breakdown, within=unit.path),
-        "breakdown_more": more,
+        "coverage": overview.coverage,
+        "gaps": list(overview.coverage.uncovered[:20]),
+        "children": overview.children,
+        "breakdown_kind": overview.breakdown_kind,
+        "breakdown": overview.breakdown,
+        "breakdown_more": overview.breakdown_more,
         "responsibilities": list(units.responsibilities_of(unit)),
     })
 
