@@ -60,7 +60,8 @@ def coverage_for(unit: Unit, stats: Stats | None = None) -> Coverage:
     if stats is None:
         stats = subtree_stats([unit], within=unit.path)[unit.pk]
     # Ordered by id so that a first page of gaps stops early instead of sorting the whole subtree.
-    uncovered = _subtree_people(unit.path).filter(~_has_active_contact()).select_related("unit").order_by("pk")
+    uncovered = _subtree_people(unit.path).filter(~_has_active_contact()).select_related("unit")
+    uncovered = uncovered.order_by("pk")
     return Coverage(people=stats.people, covered=stats.covered, uncovered=uncovered)
 
 

@@ -28,7 +28,8 @@ def _visible_ancestors(user: object, unit: Unit) -> list[Unit]:
 @require_GET
 @login_required
 def org_tree(request: HttpRequest) -> HttpResponse:
-    return render(request, "org/tree.html", {"rows": units.top_units_with_stats(units.top_units_for(request.user))})
+    rows = units.top_units_with_stats(units.top_units_for(request.user))
+    return render(request, "org/tree.html", {"rows": rows})
 
 
 @require_GET
