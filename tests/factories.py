@@ -22,8 +22,10 @@ def kind(code: str) -> UnitKind:
 def make_unit(name: str, kind_code: str, parent: Unit | None = None, **extra: Any) -> Unit:
     fields = {"name": name, "kind": kind(kind_code), **extra}
     if parent is None:
-        return Unit.objects.add_root(instance=Unit(**fields))
-    return Unit.objects.add_child(parent, instance=Unit(**fields))
+        unit: Unit = Unit.objects.add_root(instance=Unit(**fields))
+    else:
+        unit = Unit.objects.add_child(parent, instance=Unit(**fields))
+    return unit
 
 
 def make_person(unit: Unit, name: str = "", **extra: Any) -> Person:

@@ -23,9 +23,12 @@ from lianxin.org.scope import UserLike, can_decide_corrections
 def unit_create(*, name: str, kind: UnitKind, parent: Unit | None = None, party_name: str = "",
                 is_grid: bool = False) -> Unit:
     fields = {"name": name, "kind": kind, "party_name": party_name, "is_grid": is_grid}
+    unit: Unit
     if parent is None:
-        return Unit.objects.add_root(instance=Unit(**fields))  # type: ignore[no-any-return]
-    return Unit.objects.add_child(parent, instance=Unit(**fields))  # type: ignore[no-any-return]
+        unit = Unit.objects.add_root(instance=Unit(**fields))
+    else:
+        unit = Unit.objects.add_child(parent, instance=Unit(**fields))
+    return unit
 
 
 @transaction.atomic
