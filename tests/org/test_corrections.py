@@ -32,6 +32,11 @@ def pending(org: Org, field: str = "phone", value: str = "13900001111") -> Corre
     return CorrectionRequest.objects.get(person=org.employee_person, field=field)
 
 
+def own_file(org: Org) -> str:
+    url = reverse("person_detail", args=[org.employee_person.pk])
+    return client_for(org.employee).get(url).content.decode()
+
+
 def decide(user: Any, item: CorrectionRequest, **data: str) -> Any:
     return client_for(user).post(reverse("correction_decide", args=[item.pk]), data)
 
@@ -44,7 +49,8 @@ def test_form_on_own_file_only(org: Org) -> None:
     # Someone else's file, even one the user may read, and a file out of scope are both 404.
     assert client_for(org.secretary_a).get(url).status_code == 404
     assert client_for(org.secretary_b).get(url).status_code == 404
-    assert client_for(org.employee).get(reverse("correction_new", args=[org.grid_person.pk])).status_code == 404
+    other = reverse("correction_new", args=[org.grid_person.pk])
+    assert client_for(org.employee).get(other).status_code == 404
     assert client_for(org.employee).put(url).status_code == 405
 
 
@@ -58,7 +64,7 @@ def test_end_to_end_accept_updates_the_file(org: Org) -> None:
     item.refresh_from_db()
     assert item.status == CorrectionStatus.ACCEPTED and item.decided_by == org.secretary_a
     assert Person.objects.get(pk=org.employee_person.pk).phone == "13900001111"
-    own = client_for(org.employee).get(reverse("person_detail", args=[org.employee_person.pk])).content.decode()
+    own = own_file(org)
     assert "13900001111" in own
     assert "已采纳" in own
     # Decided requests leave the queue.
@@ -82,7 +88,7 @@ def test_decline_needs_a_reason_and_is_shown_to_the_employee(org: Org) -> None:
     item.refresh_from_db()
     assert item.status == CorrectionStatus.DECLINED
     assert Person.objects.get(pk=org.employee_person.pk).phone == ""
-    own = client_for(org.employee).get(reverse("person_detail", args=[org.employee_person.pk])).content.decode()
+    own = own_file(org)
     assert "未采纳" in own and "号码与人事档案不符" in own
 
 

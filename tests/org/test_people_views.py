@@ -131,7 +131,8 @@ def test_filter_people_is_shared_by_other_callers(org: Org) -> None:
     from django.http import QueryDict
 
     people = filter_people(org.secretary_a, QueryDict("status=cpc&sort=employee_no"))
-    assert [p.name for p in people] == sorted(["李娜", "陈静"], key=lambda n: Person.objects.get(name=n).employee_no)
+    expected = sorted(["李娜", "陈静"], key=lambda n: Person.objects.get(name=n).employee_no)
+    assert [p.name for p in people] == expected
 
 
 def test_pagination_and_capped_count(org: Org, settings: Any) -> None:
@@ -174,7 +175,7 @@ def test_unit_select_offers_top_units_and_children_only(org: Org) -> None:
 
 
 def grow(org: Org, count: int) -> None:
-    tag = DifficultyTag.objects.first()
+    tag = DifficultyTag.objects.get(name="困难职工")
     for i in range(count):
         unit = make_unit(f"扩展班组{Person.objects.count()}", "team", org.branch_a if i % 2 else org.branch_b)
         person = make_person(unit, f"新人{i}", hire_date=dt.date(2010, 1, 1))
@@ -266,7 +267,8 @@ def test_file_query_count_does_not_grow_with_contacts(org: Org) -> None:
     for i in range(5):
         contact = make_person(org.grid_a2, f"联系人{i}")
         Pairing.objects.create(contact=contact, person=org.paired_person)
-        Responsibility.objects.create(unit=org.grid_a2, level=ResponsibilityLevel.TEAM, responsible_person=contact)
+        Responsibility.objects.create(unit=org.grid_a2, level=ResponsibilityLevel.TEAM,
+                                      responsible_person=contact)
         org.paired_person.difficulty_tags.add(*DifficultyTag.objects.all())
     assert queries(org.secretary_a, url) == before
 

@@ -69,7 +69,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     units = selectors.unit_choices(user, unit)
     top_depth = min((u.depth for u in units), default=0)
     for choice in units:
-        choice.indent = "\u3000" * (choice.depth - top_depth)
+        choice.indent = "\u3000" * (choice.depth - top_depth)  # type: ignore[attr-defined]
     for row in rows:
         row.show_key = can_see_sensitive(user, row)  # type: ignore[attr-defined]
     query = request.GET.copy()
