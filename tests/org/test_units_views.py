@@ -397,3 +397,13 @@ def test_informant_role_alone_gives_no_tree(org: Org) -> None:
 
     assert response.context["rows"] == []
     assert "运维部" not in response.content.decode()
+
+
+def test_english_interface_translates_the_layout_and_tree(org: Org) -> None:
+    client = client_for(org.leader)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    html = client.get(reverse("org_tree")).content.decode()
+
+    assert "Organisation" in html and "Log out" in html and "Coverage" in html
+    assert "退出登录" not in html
