@@ -77,6 +77,10 @@ def roster_import_create(*, user: UserLike, upload: UploadedFile) -> RosterImpor
     return record
 
 
+def _parsed_path(roster_import: RosterImport) -> Path:
+    return Path(f"{roster_import.file.path}.parsed.json")
+
+
 def _report_failure(roster_import: RosterImport, message: str) -> None:
     report = RosterReport(errors=[RowError(None, "", message, "file")])
     roster_import.report = report.to_dict()
@@ -94,7 +98,8 @@ def roster_import_check(*, roster_import: RosterImport) -> RosterReport:
 
     try:
         report = roster_check(path=Path(roster_import.file.path), name=roster_import.original_name,
-                              progress=progress, total_hint=roster_import.total_rows)
+                              progress=progress, total_hint=roster_import.total_rows,
+                              keep_parsed=_parsed_path(roster_import))
     except Exception:
         logger.exception("roster import %s: check failed", import_id)
         _report_failure(roster_import, _("检查时发生意外错误，未导入任何数据。"))
@@ -129,7 +134,7 @@ def roster_import_apply(*, roster_import: RosterImport) -> RosterReport:
     try:
         report = roster_apply(path=Path(roster_import.file.path), name=roster_import.original_name,
                               create_units=roster_import.create_units, progress=progress,
-                              total_hint=roster_import.total_rows)
+                              total_hint=roster_import.total_rows, parsed_from=_parsed_path(roster_import))
     except Exception:
         logger.exception("roster import %s: apply failed", import_id)
         _report_failure(roster_import, _("导入时发生意外错误，未导入任何数据。"))
@@ -148,6 +153,7 @@ def roster_import_apply(*, roster_import: RosterImport) -> RosterReport:
     roster_import.save(update_fields=list(fields))
     if report.applied:
         # Data minimisation: the roster holds personal data and has served its purpose.
+        _parsed_path(roster_import).unlink(missing_ok=True)
         roster_import.file.delete(save=False)
         roster_import.save(update_fields=["file"])
     return report

@@ -116,10 +116,43 @@ def open_table(path: Path, name: str = "") -> Iterator[Table]:
         yield _open_csv(path)
 
 
+@dataclass
+class _Book:
+    """What reading a worksheet needs from the workbook around it."""
+
+    archive: zipfile.ZipFile
+    sheets: list[str]  # worksheet paths inside the archive, the active sheet first
+    strings: Sequence[object]
+    date_styles: set[int]
+    epoch: Any
+
+
+def _load_book(path: Path) -> _Book:
+    # openpyxl's ExcelReader reads the shared strings, styles and sheet list; its read-only worksheet is
+    # skipped because it scans a whole sheet for its size when the <dimension> tag is absent.
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    reader = ExcelReader(str(path), read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        sheets = [rel.target for _, rel in reader.parser.find_sheets()
+                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+    except Exception:
+        reader.archive.close()
+        raise
+    active = getattr(reader.wb, "_active_sheet_index", 0)
+    if 0 < active < len(sheets):
+        sheets.insert(0, sheets.pop(active))
+    date_styles = set(getattr(reader.wb, "_date_formats", ()))
+    return _Book(reader.archive, sheets, reader.shared_strings, date_styles, reader.wb.epoch)
+
+
 @contextmanager
 def _open_xlsx(path: Path) -> Iterator[Table]:
-    from openpyxl import load_workbook
-
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -128,18 +161,13 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
     if "xl/workbook.xml" not in names:
         raise RosterFileError(_("文件不是 Excel 工作簿，请上传 .xlsx 或 .csv 文件。"))
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        book = _load_book(path)
     except Exception:  # openpyxl raises many kinds on a broken archive; all mean the same to the user
         raise RosterFileError(_("文件已损坏，无法读取。")) from None
     try:
-        sheets = [workbook.active, *[ws for ws in workbook.worksheets if ws is not workbook.active]]
-        found: tuple[Any, ColumnMap, int] | None = None
-        for sheet in sheets:
-            if sheet is None or not hasattr(sheet, "reset_dimensions"):
-                continue
-            # Some exporters write a wrong <dimension>; ignore it so no row is cut off.
-            sheet.reset_dimensions()
-            header = _find_header(_xlsx_rows(sheet))
+        found: tuple[str, ColumnMap, int] | None = None
+        for sheet in book.sheets:
+            header = _find_header(_xlsx_rows(book, sheet))
             if header is not None and (found is None or not found[1].has("employee_no")):
                 found = (sheet, *header)
                 if header[0].has("employee_no"):
@@ -147,25 +175,15 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
         if found is None:
             raise RosterFileError(_("文件中没有数据。"))
         sheet, columns, header_row = found
-        yield Table("xlsx", columns, header_row, _xlsx_rows(sheet, header_row + 1))
+        yield Table("xlsx", columns, header_row, _xlsx_rows(book, sheet, header_row + 1))
     finally:
-        workbook.close()
+        book.archive.close()
 
 
-def _xlsx_rows(sheet: Any, min_row: int = 1) -> Iterator[tuple[int, Row]]:
+def _xlsx_rows(book: _Book, sheet: str, min_row: int = 1) -> Iterator[tuple[int, Row]]:
     try:
-        source = sheet.parent._archive.open(sheet._worksheet_path)
-        date_styles = set(sheet.parent._date_formats)
-        epoch = sheet.parent.epoch
-        strings = sheet._shared_strings
-    except AttributeError:  # another openpyxl release: its own (slower) row reader is still correct
-        source = None
-    try:
-        if source is None:
-            yield from enumerate(sheet.iter_rows(min_row=min_row, values_only=True), start=min_row)
-            return
-        with source:
-            for number, row in _SheetParser(strings, date_styles, epoch).rows(source):
+        with book.archive.open(sheet) as source:
+            for number, row in _SheetParser(book.strings, book.date_styles, book.epoch).rows(source):
                 if number >= min_row:
                     yield number, row
     except RosterFileError:

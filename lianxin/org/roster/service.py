@@ -8,12 +8,13 @@ and no per-row queries.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,7 +123,39 @@ class _ParseResult:
     rows: list[_Parsed]
     count: int
     errors: list[RowError]
-    columns: ColumnMap | None
+    unit_header: str = ""
+    ignored: list[str] = field(default_factory=list)
+
+    def save(self, target: Path, source: Path) -> None:
+        """Keep the parsed rows beside the upload, so applying after the check reads the file once."""
+        rows = [[p.row, p.employee_no, {k: v.isoformat() if isinstance(v, dt.date) else v
+                                        for k, v in p.values.items()}, list(p.unit)] for p in self.rows]
+        data = {"source": _fingerprint(source), "count": self.count,
+                "errors": [asdict(e) for e in self.errors], "unit_header": self.unit_header,
+                "ignored": self.ignored, "rows": rows}
+        target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, target: Path, source: Path) -> _ParseResult | None:
+        try:
+            data = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("source") != _fingerprint(source):
+            return None
+        rows = []
+        for number, employee_no, values, unit in data["rows"]:
+            for key in ("birth_date", "hire_date"):
+                if values.get(key) is not None:
+                    values[key] = dt.date.fromisoformat(values[key])
+            rows.append(_Parsed(number, employee_no, values, tuple(unit)))
+        return cls(rows, data["count"], [RowError(**e) for e in data["errors"]], data["unit_header"],
+                   data["ignored"])
+
+
+def _fingerprint(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _max_length(name: str) -> int:
@@ -268,7 +301,7 @@ def _parse_file(path: Path, name: str, progress: ProgressFn | None, total_hint: 
 
                 errors.append(RowError(table.header_row, "", _("缺少必需的列：%(cols)s")
                                        % {"cols": "、".join(field_label(m) for m in missing)}, "file"))
-                return _ParseResult([], 0, errors, table.columns)
+                return _ParseResult([], 0, errors, "", table.columns.ignored)
             parser = _RowParser(table.columns)
             for number, row in table.rows:
                 if not any(v is not None and str(v).strip() for v in row):
@@ -281,9 +314,10 @@ def _parse_file(path: Path, name: str, progress: ProgressFn | None, total_hint: 
                     progress("check", count, max(total_hint, count))
             if count == 0:
                 errors.append(RowError(None, "", _("文件中没有数据行。"), "file"))
-            return _ParseResult(parsed, count, errors, table.columns)
+            unit_header = table.columns.header("unit_path")
+            return _ParseResult(parsed, count, errors, unit_header, table.columns.ignored)
     except RosterFileError as exc:
-        return _ParseResult([], count, [RowError(None, "", exc.message, "file")], None)
+        return _ParseResult([], count, [RowError(None, "", exc.message, "file")])
 
 
 @dataclass
@@ -342,9 +376,7 @@ def _existing(numbers: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _plan(parsed: _ParseResult, *, create_units: bool) -> _Plan:
-    report = RosterReport(rows=parsed.count, errors=list(parsed.errors))
-    if parsed.columns is not None:
-        report.ignored_columns = parsed.columns.ignored
+    report = RosterReport(rows=parsed.count, errors=list(parsed.errors), ignored_columns=parsed.ignored)
     if any(e.code == "file" for e in report.errors):
         return _Plan(report)
     try:
@@ -353,7 +385,7 @@ def _plan(parsed: _ParseResult, *, create_units: bool) -> _Plan:
         report.errors.append(RowError(None, "", exc.message, "file"))
         return _Plan(report)
     plan = _Plan(report, tree)
-    unit_header = parsed.columns.header("unit_path") if parsed.columns else _("所在单位")
+    unit_header = parsed.unit_header or _("所在单位")
     missing: dict[UnitKey, None] = {}
     for item in parsed.rows:
         item.unit = tree.key(item.unit)
@@ -383,16 +415,24 @@ def _plan(parsed: _ParseResult, *, create_units: bool) -> _Plan:
 
 
 def roster_check(*, path: Path, name: str = "", create_units: bool = False,
-                 progress: ProgressFn | None = None, total_hint: int = 0) -> RosterReport:
-    """The dry run: counts and every error, nothing written."""
+                 progress: ProgressFn | None = None, total_hint: int = 0,
+                 keep_parsed: Path | None = None) -> RosterReport:
+    """The dry run: counts and every error, nothing written. With keep_parsed, the parsed rows are kept
+    in that file for roster_apply."""
     parsed = _parse_file(Path(path), name or str(path), progress, total_hint)
+    if keep_parsed is not None:
+        parsed.save(keep_parsed, Path(path))
     return _plan(parsed, create_units=create_units).report
 
 
 def roster_apply(*, path: Path, name: str = "", create_units: bool = False,
-                 progress: ProgressFn | None = None, total_hint: int = 0) -> RosterReport:
-    """Check again, then write everything in one transaction, or nothing when any row is wrong."""
-    parsed = _parse_file(Path(path), name or str(path), progress, total_hint)
+                 progress: ProgressFn | None = None, total_hint: int = 0,
+                 parsed_from: Path | None = None) -> RosterReport:
+    """Check again against the stored data, then write everything in one transaction, or nothing when
+    any row is wrong. parsed_from: rows kept by roster_check from this same file, if still there."""
+    parsed = _ParseResult.load(parsed_from, Path(path)) if parsed_from is not None else None
+    if parsed is None:
+        parsed = _parse_file(Path(path), name or str(path), progress, total_hint)
     try:
         with transaction.atomic():
             plan = _plan(parsed, create_units=create_units)
@@ -445,37 +485,117 @@ def _write(plan: _Plan, progress: ProgressFn | None) -> None:
             value = names[name] = initials(name)
         return value
 
+    inserter = _PersonWriter()
     for batch in _batches(plan.creates):
-        people = []
+        rows = []
         for item in batch:
             v = item.values
-            people.append(Person(
-                employee_no=item.employee_no, name=v["name"], name_initials=initials_of(v["name"]),
-                gender=v.get("gender", ""), birth_date=v.get("birth_date"), unit_id=tree.ids[item.unit],
-                position=v.get("position", ""),
-                political_status=v.get("political_status", PoliticalStatus.MASSES),
-                hire_date=v.get("hire_date"), phone=v.get("phone", ""),
-                status=v.get("status", PersonStatus.ACTIVE),
-            ))
-        Person.objects.bulk_create(people)
-        done += len(people)
+            rows.append({
+                "employee_no": item.employee_no, "name": v["name"], "name_initials": initials_of(v["name"]),
+                "gender": v.get("gender", ""), "birth_date": v.get("birth_date"), "unit": tree.ids[item.unit],
+                "position": v.get("position", ""),
+                "political_status": v.get("political_status", PoliticalStatus.MASSES),
+                "hire_date": v.get("hire_date"), "phone": v.get("phone", ""),
+                "status": v.get("status", PersonStatus.ACTIVE),
+            })
+        inserter.insert(rows)
+        done += len(rows)
         if progress is not None:
             progress("write", done, total)
 
-    now = timezone.now()
     for update_batch in _batches(plan.updates):
-        people = []
+        rows = []
         for item, current in update_batch:
             values = {k: current[k] for k in PERSON_FIELDS}
             values.update(item.values)
-            people.append(Person(
-                pk=current["pk"], unit_id=tree.ids[item.unit], name_initials=initials_of(values["name"]),
-                updated_at=now, **values,
-            ))
-        Person.objects.bulk_update(people, ["unit", "name_initials", "updated_at", *PERSON_FIELDS])
-        done += len(people)
+            rows.append({"id": current["pk"], "unit": tree.ids[item.unit],
+                         "name_initials": initials_of(values["name"]), **values})
+        inserter.stage_updates(rows)
+        done += len(rows)
         if progress is not None:
             progress("write", done, total)
+    inserter.apply_updates()
+
+
+class _PersonWriter:
+    """Batched INSERTs and one UPDATE … FROM a staging table, in plain SQL through executemany.
+
+    bulk_create and bulk_update build a model instance and prepare every field of every row; bulk_update
+    also writes a CASE per field that grows with the batch. Values are still converted by each field's
+    get_db_prep_save, and columns the import does not set get their model defaults, so a field added
+    to Person later is filled in the same way as by Person.objects.create.
+    """
+
+    UPDATED = ("unit", "name_initials", *PERSON_FIELDS)
+    STAGING = "roster_import_staging"
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+        self.quote = connection.ops.quote_name
+        self.fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+        self.staged = False
+
+    @staticmethod
+    def _field(name: str) -> models.Field[Any, Any]:
+        model_field = Person._meta.get_field(name)
+        if not isinstance(model_field, models.Field):
+            raise TypeError(name)
+        return model_field
+
+    def _column(self, name: str) -> str:
+        return self.quote(str(self._field(name).column))
+
+    def _prep(self, name: str, value: Any) -> Any:
+        return self._field(name).get_db_prep_save(value, connection)
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        defaults: dict[str, Any] = {}
+        for f in self.fields:
+            if f.name in ("created_at", "updated_at"):
+                defaults[f.name] = f.get_db_prep_save(self.now, connection)
+            elif f.name not in rows[0]:
+                defaults[f.name] = f.get_db_prep_save(f.get_default(), connection)
+        columns = ", ".join(self.quote(f.column) for f in self.fields)
+        marks = ", ".join(["%s"] * len(self.fields))
+        sql = f"INSERT INTO {self.quote(Person._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+        params = [
+            [self._prep(f.name, row[f.name]) if f.name in row else defaults[f.name] for f in self.fields]
+            for row in rows
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+    def stage_updates(self, rows: list[dict[str, Any]]) -> None:
+        fields = [self._field(n) for n in self.UPDATED]
+        with connection.cursor() as cursor:
+            if not self.staged:
+                types = ", ".join(f"{self.quote(str(f.column))} {f.db_type(connection)}" for f in fields)
+                temp = "TEMPORARY TABLE" + (" IF NOT EXISTS" if connection.vendor == "sqlite" else "")
+                tail = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+                cursor.execute(f"CREATE {temp} {self.STAGING} (id bigint PRIMARY KEY, {types}){tail}")
+                cursor.execute(f"DELETE FROM {self.STAGING}")  # noqa: S608
+                self.staged = True
+            columns = ", ".join(["id", *(self.quote(str(f.column)) for f in fields)])
+            marks = ", ".join(["%s"] * (len(fields) + 1))
+            cursor.executemany(
+                f"INSERT INTO {self.STAGING} ({columns}) VALUES ({marks})",  # noqa: S608
+                [[row["id"], *(self._prep(n, row[n]) for n in self.UPDATED)] for row in rows],
+            )
+
+    def apply_updates(self) -> None:
+        if not self.staged:
+            return
+        table = self.quote(Person._meta.db_table)
+        columns = [self._column(n) for n in self.UPDATED]
+        sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        updated_at = self._column("updated_at")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {sets}, {updated_at} = %s FROM {self.STAGING} AS s "  # noqa: S608
+                f"WHERE {table}.id = s.id",
+                [self._prep("updated_at", self.now)],
+            )
+            cursor.execute(f"DROP TABLE {self.STAGING}")
 
 
 def _batches(items: list[T]) -> Iterable[list[T]]:
