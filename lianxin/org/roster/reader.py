@@ -70,6 +70,8 @@ def decode_text(data: bytes) -> str:
         text = _strict(data[3:], "utf-8")
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = _strict(data, "utf-16")
+    elif b"\x00" in data[:4096]:
+        raise RosterFileError(_("文件类型不支持，请上传 .xlsx 或 .csv 文件。"))
     else:
         try:
             text = data.decode("utf-8")

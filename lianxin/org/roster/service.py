@@ -327,7 +327,7 @@ class _UnitTree:
 
     @classmethod
     def load(cls) -> _UnitTree:
-        roots = list(Unit.get_root_nodes()[:2])
+        roots = list(Unit.objects.filter(depth=1).order_by("path")[:2])
         if len(roots) != 1:
             raise RosterFileError(
                 _("尚未建立企业根单位，无法导入。") if not roots else _("存在多个根单位，无法确定导入位置。")
