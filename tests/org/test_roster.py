@@ -51,10 +51,13 @@ def test_phone_numbers() -> None:
     assert parse_phone("12345") is None
 
 
+BIRTH = dt.datetime(1990, 5, 1)  # noqa: DTZ001 - a spreadsheet cell carries no time zone
+
+
 def test_xlsx_import_maps_synonyms_dates_and_units(org: Org, tmp_path: Path) -> None:
     header = ["员工编号", "姓名", "性别", "出生日期", "政治面貌", "所在单位", "岗位", "入职日期", "联系电话"]
     path = xlsx(tmp_path / "r.xlsx", [
-        ["A001", "赵敏", "女", dt.datetime(1990, 5, 1), "中共党员",  # noqa: DTZ001 "运维部/运行一班", "值班员", 45165,
+        ["A001", "赵敏", "女", BIRTH, "中共党员", "运维部/运行一班", "值班员", 45165,
          "138 0013 8000"],
         ["A002", "钱进", "男", "1988/3/9", "预备党员", "检修部/检修一班", "检修工", "2023年8月27日", ""],
         [1003, "孙丽", "女", "1995-12-01", "团员", "示范电厂/运维部", "", "2020-01-01", 13900139000],
