@@ -38,9 +38,8 @@ def test_unit_tree_and_person_search(root_client: Client, org: Org) -> None:
     assert "示范电厂" in tree  # the tree opens at its roots; children load on demand
     found = root_client.get(reverse("admin:org_unit_changelist"), {"q": "检修"}).content.decode()
     assert "检修部" in found and "检修一班" in found and "运维部" not in found
-    found = root_client.get(reverse("admin:org_person_changelist"), {"q": org.stranger.employee_no})
-    page = found.content.decode()
-    assert "刘洋" in page and "张伟" not in page
+    page = root_client.get(reverse("admin:org_person_changelist"), {"q": org.stranger.employee_no})
+    assert "刘洋" in page.content.decode() and "张伟" not in page.content.decode()
     by_status = root_client.get(reverse("admin:org_person_changelist"), {"political_status__exact": "cpc"})
     assert "李娜" in by_status.content.decode() and "刘洋" not in by_status.content.decode()
 
@@ -60,8 +59,9 @@ def test_role_assignments_list_by_role_with_autocomplete(root_client: Client, or
 
 
 def test_correction_decisions_are_not_edited_in_the_admin(root_client: Client, org: Org) -> None:
-    request = CorrectionRequest.objects.create(person=org.employee_person, field="phone", proposed_value="139",
-                                               requested_by=org.employee)
+    request = CorrectionRequest.objects.create(
+        person=org.employee_person, field="phone", proposed_value="139", requested_by=org.employee
+    )
     url = reverse("admin:org_correctionrequest_change", args=[request.pk])
     page = root_client.get(url).content.decode()
     assert 'name="status"' not in page and 'name="decision_reason"' not in page
