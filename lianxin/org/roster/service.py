@@ -556,14 +556,23 @@ class _PersonWriter:
             elif f.name not in rows[0]:
                 defaults[f.name] = f.get_db_prep_save(f.get_default(), connection)
         columns = ", ".join(self.quote(f.column) for f in self.fields)
-        marks = ", ".join(["%s"] * len(self.fields))
-        sql = f"INSERT INTO {self.quote(Person._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
         params = [
             [self._prep(f.name, row[f.name]) if f.name in row else defaults[f.name] for f in self.fields]
             for row in rows
         ]
+        self._load(self.quote(Person._meta.db_table), columns, params)
+
+    @staticmethod
+    def _load(table: str, columns: str, params: list[list[Any]]) -> None:
+        """Rows into a table: COPY on PostgreSQL (several times faster than INSERTs), else executemany."""
         with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in params:
+                        copy.write_row(row)
+                return
+            marks = ", ".join(["%s"] * len(params[0]))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
 
     def stage_updates(self, rows: list[dict[str, Any]]) -> None:
         fields = [self._field(n) for n in self.UPDATED]
@@ -575,12 +584,9 @@ class _PersonWriter:
                 cursor.execute(f"CREATE {temp} {self.STAGING} (id bigint PRIMARY KEY, {types}){tail}")
                 cursor.execute(f"DELETE FROM {self.STAGING}")  # noqa: S608
                 self.staged = True
-            columns = ", ".join(["id", *(self.quote(str(f.column)) for f in fields)])
-            marks = ", ".join(["%s"] * (len(fields) + 1))
-            cursor.executemany(
-                f"INSERT INTO {self.STAGING} ({columns}) VALUES ({marks})",  # noqa: S608
-                [[row["id"], *(self._prep(n, row[n]) for n in self.UPDATED)] for row in rows],
-            )
+        columns = ", ".join(["id", *(self.quote(str(f.column)) for f in fields)])
+        self._load(self.STAGING, columns,
+                   [[row["id"], *(self._prep(n, row[n]) for n in self.UPDATED)] for row in rows])
 
     def apply_updates(self) -> None:
         if not self.staged:
