@@ -19,6 +19,7 @@ import platform
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ def configure(url: str) -> None:
     os.environ["DEBUG"] = "0"
     os.environ["SECURE_COOKIES"] = "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
+    # WhiteNoise warns that collectstatic has not run; the pages do not need the files to be served.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()
