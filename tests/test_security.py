@@ -210,15 +210,23 @@ def test_login_cookies_are_secure_outside_debug(org: Org) -> None:
 def settings_in_subprocess(extra_env: dict[str, str], tmp_path: Path, expression: str) -> str:
     env = clean_env(tmp_path) | extra_env
     code = f"import django; django.setup(); from django.conf import settings; print({expression})"
-    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True,  # noqa: S603
-                            text=True, timeout=120, check=True)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return result.stdout.strip()
 
 
 def clean_env(tmp_path: Path) -> dict[str, str]:
     """The environment of a fresh production process: none of this machine's Lianxin or Django settings."""
     env = {
-        name: value for name, value in os.environ.items()
+        name: value
+        for name, value in os.environ.items()
         if not name.startswith(("DJANGO_", "LIANXIN_", "SECURE_", "AXES_", "SESSION_"))
         and name not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"}
     }
@@ -246,7 +254,11 @@ PRODUCTION_ENV = {
 def check_deploy(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=clean_env(tmp_path) | env, capture_output=True, text=True, timeout=180,
+        cwd=BASE_DIR,
+        env=clean_env(tmp_path) | env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
@@ -307,13 +319,13 @@ def inline_code(source: str) -> list[str]:
     [
         "<script>alert(1)</script>",
         "<script type=\"module\">\n  import x from './x.js'\n</script>",
-        "<button class=\"btn\" onclick=\"go()\">{% translate \"去\" %}</button>",
+        '<button class="btn" onclick="go()">{% translate "去" %}</button>',
         "<body\n  onload='init()'>",
-        "<div hx-on:click=\"alert(1)\"></div>",
-        "<div hx-on::after-request=\"x()\"></div>",
-        "<div class=\"bar\" style=\"width: {{ pct }}%\"></div>",
+        '<div hx-on:click="alert(1)"></div>',
+        '<div hx-on::after-request="x()"></div>',
+        '<div class="bar" style="width: {{ pct }}%"></div>',
         "<style>.x { color: red }</style>",
-        "<a href=\"javascript:void(0)\">x</a>",
+        '<a href="javascript:void(0)">x</a>',
     ],
 )
 def test_scanner_finds_inline_code(snippet: str) -> None:
@@ -324,11 +336,11 @@ def test_scanner_finds_inline_code(snippet: str) -> None:
     "snippet",
     [
         "<script src=\"{% static 'lianxin.js' %}\" defer></script>",
-        "<script id=\"data\" type=\"application/json\">{\"a\": 1}</script>",
-        "<div class=\"progress-bar\" data-progress=\"{{ pct }}\" hx-get=\"/p/\" hx-trigger=\"load\"></div>",
-        "<p>{% translate \"turn on=off\" %}</p>",
-        "<input name=\"onboarding\" data-style=\"x\">",
-        "<meta name=\"htmx-config\" content='{\"includeIndicatorStyles\": false}'>",
+        '<script id="data" type="application/json">{"a": 1}</script>',
+        '<div class="progress-bar" data-progress="{{ pct }}" hx-get="/p/" hx-trigger="load"></div>',
+        '<p>{% translate "turn on=off" %}</p>',
+        '<input name="onboarding" data-style="x">',
+        '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>',
     ],
 )
 def test_scanner_leaves_clean_markup_alone(snippet: str) -> None:

@@ -37,7 +37,7 @@ class UnitKindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Unit)
-class UnitAdmin(TreeAdmin):  # type: ignore[misc]
+class UnitAdmin(TreeAdmin):
     form = movenodeform_factory(Unit)
     list_display = ("name", "party_name", "kind", "is_grid")
     list_filter = ("kind", "is_grid")
@@ -61,14 +61,24 @@ class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     exclude = RESTRICTED_FIELDS
     readonly_fields = ("created_at", "updated_at")
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
             person = self.get_object(request, object_id)
             if person is not None:
-                access_log_record(actor=request.user, person=person, sections=["basic"],
-                                  ip=client_ip(request.META), channel="admin")
+                access_log_record(
+                    actor=request.user,
+                    person=person,
+                    sections=["basic"],
+                    ip=client_ip(request.META),
+                    channel="admin",
+                )
         return response
 
 
@@ -107,8 +117,19 @@ class CorrectionRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("status", "field")
     search_fields = ("person__name", "person__employee_no")
     list_select_related = ("person",)
-    readonly_fields = ("person", "field", "current_value", "proposed_value", "reason", "requested_by",
-                       "requested_at", "status", "decided_by", "decided_at", "decision_reason")
+    readonly_fields = (
+        "person",
+        "field",
+        "current_value",
+        "proposed_value",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

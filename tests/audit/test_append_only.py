@@ -21,8 +21,9 @@ User = get_user_model()
 
 @pytest.fixture
 def log(org: Org) -> AccessLog:
-    return access_log_record(actor=org.secretary_a, person=org.employee_person, sections=["basic", "health"],
-                             ip="10.0.0.7")
+    return access_log_record(
+        actor=org.secretary_a, person=org.employee_person, sections=["basic", "health"], ip="10.0.0.7"
+    )
 
 
 @pytest.fixture
@@ -41,8 +42,9 @@ def test_superuser_reads_the_log_in_the_admin(superuser_client: Client, log: Acc
     assert 'name="ip_address"' not in detail.content.decode()  # shown read-only, no input to edit
 
 
-def test_superuser_cannot_change_add_or_delete_through_the_admin(superuser_client: Client,
-                                                                  log: AccessLog, org: Org) -> None:
+def test_superuser_cannot_change_add_or_delete_through_the_admin(
+    superuser_client: Client, log: AccessLog, org: Org
+) -> None:
     change = superuser_client.post(
         reverse("admin:audit_accesslog_change", args=[log.pk]),
         {"ip_address": "1.2.3.4", "channel": "forged", "sections": "[]", "person": org.stranger.pk},
@@ -111,8 +113,9 @@ def test_a_person_with_access_logs_cannot_be_deleted(log: AccessLog, org: Org) -
     assert Person.objects.filter(pk=org.employee_person.pk).exists()
 
 
-def test_opening_a_file_in_the_admin_is_logged_and_hides_restricted_parts(superuser_client: Client,
-                                                                          org: Org) -> None:
+def test_opening_a_file_in_the_admin_is_logged_and_hides_restricted_parts(
+    superuser_client: Client, org: Org
+) -> None:
     person = org.employee_person
     response = superuser_client.get(reverse("admin:org_person_change", args=[person.pk]))
     assert response.status_code == 200

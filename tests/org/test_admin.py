@@ -48,13 +48,25 @@ def test_role_assignments_list_by_role_with_autocomplete(root_client: Client, or
     listing = root_client.get(reverse("admin:org_roleassignment_changelist"), {"role__exact": "secretary"})
     rows = listing.content.decode().split("<tbody>")[1].split("</tbody>")[0]
     assert "secretary_a" in rows and "secretary_b" in rows and "department" not in rows
-    units = root_client.get(reverse("admin:autocomplete"), {
-        "term": "运维", "app_label": "org", "model_name": "roleassignment", "field_name": "unit",
-    })
+    units = root_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "运维",
+            "app_label": "org",
+            "model_name": "roleassignment",
+            "field_name": "unit",
+        },
+    )
     assert [row["text"] for row in units.json()["results"]] == ["运维部"]
-    users = root_client.get(reverse("admin:autocomplete"), {
-        "term": "secretary", "app_label": "org", "model_name": "roleassignment", "field_name": "user",
-    })
+    users = root_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "secretary",
+            "app_label": "org",
+            "model_name": "roleassignment",
+            "field_name": "user",
+        },
+    )
     assert {row["text"] for row in users.json()["results"]} == {"secretary_a", "secretary_b"}
 
 
@@ -71,8 +83,9 @@ def test_correction_decisions_are_not_edited_in_the_admin(root_client: Client, o
 
 
 def test_roster_imports_are_read_only(root_client: Client, org: Org) -> None:
-    record = RosterImport.objects.create(original_name="roster.xlsx", file="roster/x.xlsx",
-                                         created_by=org.department)
+    record = RosterImport.objects.create(
+        original_name="roster.xlsx", file="roster/x.xlsx", created_by=org.department
+    )
     change = reverse("admin:org_rosterimport_change", args=[record.pk])
     assert root_client.get(change).status_code == 200
     assert root_client.post(change, {"original_name": "forged.xlsx"}).status_code == 403

@@ -103,27 +103,37 @@ def worlds(draw: st.DrawFn) -> World:
         depths.append(depths[parent] + 1)
 
     units = st.integers(0, n_units - 1)
-    people = draw(st.lists(
-        st.builds(PersonSpec, unit=units, status=st.sampled_from(STATUSES), key=st.booleans(),
-                  tags=st.lists(st.integers(0, 2), max_size=2, unique=True)),
-        max_size=24,
-    ))
+    people = draw(
+        st.lists(
+            st.builds(
+                PersonSpec,
+                unit=units,
+                status=st.sampled_from(STATUSES),
+                key=st.booleans(),
+                tags=st.lists(st.integers(0, 2), max_size=2, unique=True),
+            ),
+            max_size=24,
+        )
+    )
     pairings: list[tuple[int, int, str]] = []
     if len(people) >= 2:
         n = len(people)
         # (contact, offset): the paired person is another one, never the contact themself.
-        drawn = draw(st.lists(
-            st.tuples(st.integers(0, n - 1), st.integers(1, n - 1), st.sampled_from(sorted(PAIRING_TIMING))),
-            max_size=16,
-        ))
+        drawn = draw(
+            st.lists(
+                st.tuples(
+                    st.integers(0, n - 1), st.integers(1, n - 1), st.sampled_from(sorted(PAIRING_TIMING))
+                ),
+                max_size=16,
+            )
+        )
         pairings = [(contact, (contact + offset) % n, timing) for contact, offset, timing in drawn]
     # Contacts are the people most worth linking to users: that is where pairing widens scope.
     contacts = sorted({contact for contact, _, _ in pairings})
     linkable = st.one_of(st.none(), st.integers(0, len(people) - 1)) if people else st.none()
     if contacts:
         linkable = st.one_of(linkable, st.sampled_from(contacts))
-    roles = st.lists(st.tuples(st.sampled_from([r.value for r in Role]), units), max_size=4,
-                     unique=True)
+    roles = st.lists(st.tuples(st.sampled_from([r.value for r in Role]), units), max_size=4, unique=True)
     user: st.SearchStrategy[UserSpec] = st.builds(UserSpec, person=linkable, roles=roles)
     # Someone who is a grid member in one place and secretary or above in another: scope and the
     # restricted parts then differ, which is where a mix-up would show.
@@ -179,8 +189,11 @@ def expected_people(world: World, user: UserSpec) -> set[int]:
     if user.person is not None:
         seen.add(user.person)
         if any(role == "grid_member" for role, _ in user.roles):
-            seen |= {person for contact, person, timing in world.pairings
-                     if contact == user.person and is_active(timing)}
+            seen |= {
+                person
+                for contact, person, timing in world.pairings
+                if contact == user.person and is_active(timing)
+            }
     return seen
 
 
@@ -206,34 +219,58 @@ def build(world: World) -> Built:
     kinds = {code: UnitKind.objects.get(code=code) for code in KIND_BY_DEPTH.values()}
     units: list[Unit] = []
     for i, parent in enumerate(world.parents):
-        units.append(unit_create(name=f"单位{i}", kind=kinds[KIND_BY_DEPTH[world.depth(i)]],
-                                 parent=None if parent is None else units[parent]))
-    people = Person.objects.bulk_create([
-        Person(employee_no=f"P{i:04d}", name=f"人员{i}", name_initials=f"ry{i}", unit=units[spec.unit],
-               political_status=spec.status, is_key_person=spec.key)
-        for i, spec in enumerate(world.people)
-    ])
+        units.append(
+            unit_create(
+                name=f"单位{i}",
+                kind=kinds[KIND_BY_DEPTH[world.depth(i)]],
+                parent=None if parent is None else units[parent],
+            )
+        )
+    people = Person.objects.bulk_create(
+        [
+            Person(
+                employee_no=f"P{i:04d}",
+                name=f"人员{i}",
+                name_initials=f"ry{i}",
+                unit=units[spec.unit],
+                political_status=spec.status,
+                is_key_person=spec.key,
+            )
+            for i, spec in enumerate(world.people)
+        ]
+    )
     tags = list(DifficultyTag.objects.order_by("pk")[:3])
     Through = Person.difficulty_tags.through
-    Through.objects.bulk_create([
-        Through(person_id=people[i].pk, difficultytag_id=tags[t].pk)
-        for i, spec in enumerate(world.people) for t in spec.tags
-    ])
-    Pairing.objects.bulk_create([
-        Pairing(contact=people[contact], person=people[person], start_date=start, end_date=end)
-        for contact, person, timing in world.pairings
-        for start, end in [pairing_dates(timing)]
-    ])
+    Through.objects.bulk_create(
+        [
+            Through(person_id=people[i].pk, difficultytag_id=tags[t].pk)
+            for i, spec in enumerate(world.people)
+            for t in spec.tags
+        ]
+    )
+    Pairing.objects.bulk_create(
+        [
+            Pairing(contact=people[contact], person=people[person], start_date=start, end_date=end)
+            for contact, person, timing in world.pairings
+            for start, end in [pairing_dates(timing)]
+        ]
+    )
     users = []
     for i, spec in enumerate(world.users):
         user = User.objects.create(username=f"u{i}")
         if spec.person is not None:
             Person.objects.filter(pk=people[spec.person].pk).update(user=user)
-        RoleAssignment.objects.bulk_create([
-            RoleAssignment(user=user, role=role, unit=units[unit],
-                           informant_kind=InformantKind.THOUGHT if role == Role.INFORMANT else "")
-            for role, unit in spec.roles
-        ])
+        RoleAssignment.objects.bulk_create(
+            [
+                RoleAssignment(
+                    user=user,
+                    role=role,
+                    unit=units[unit],
+                    informant_kind=InformantKind.THOUGHT if role == Role.INFORMANT else "",
+                )
+                for role, unit in spec.roles
+            ]
+        )
         users.append(user)
     people = list(Person.objects.select_related("unit").order_by("employee_no"))
     return Built(units=units, people=people, users=users, tags=tags)
@@ -361,8 +398,11 @@ def test_person_list_rows_stay_in_scope(data: st.DataObject, world: World) -> No
             if params.get("key") in {"1", "on"}:
                 held = {u for role, u in spec.roles if role in SENSITIVE_ROLE_CODES}
                 if held:  # the flag is honoured only where the user may see it
-                    narrowed = {i for i in want if world.people[i].key
-                                and ancestors_or_self(world, world.people[i].unit) & held}
+                    narrowed = {
+                        i
+                        for i in want
+                        if world.people[i].key and ancestors_or_self(world, world.people[i].unit) & held
+                    }
                     if narrowed != {i for i in want if world.people[i].key}:
                         event("key-person filter hides key people outside the sensitive subtrees")
                     want = narrowed
