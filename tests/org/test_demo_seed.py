@@ -226,3 +226,40 @@ def test_a_larger_demo_keeps_a_consistent_tree_and_subtree_counts() -> None:
     child = Unit.objects.add_child(section, instance=Unit(name="新班组", kind=section.kind))
     assert Unit.objects.get_parent(child) == section
     assert Unit.objects.find_problems() == ([], [], [], [], [])
+
+
+def logged_in(key: str) -> Client:
+    client = Client()
+    client.force_login(persona_user(key))
+    return client
+
+
+def test_each_persona_sees_what_its_role_should_see_and_nothing_more() -> None:
+    seed()
+    yunxing = Unit.objects.get(name="运行部")
+    employee = persona_user("employee").person
+    colleague = Person.objects.filter(unit=employee.unit).exclude(pk=employee.pk).first()
+    assert colleague is not None
+    for persona in PERSONAS:
+        assert logged_in(persona.key).get("/").status_code == 200, persona.key
+
+    assert logged_in("employee").get(f"/people/{employee.pk}/").status_code == 200
+    assert logged_in("employee").get(f"/people/{colleague.pk}/").status_code == 404
+    assert logged_in("grid_member").get(f"/people/{employee.pk}/").status_code == 200
+    assert logged_in("secretary_yunxing").get(f"/org/units/{yunxing.pk}/").status_code == 200
+    assert logged_in("secretary_jianxiu").get(f"/org/units/{yunxing.pk}/").status_code == 404
+    assert logged_in("secretary_jianxiu").get(f"/people/{employee.pk}/").status_code == 404
+    assert logged_in("informant").get(f"/people/{colleague.pk}/").status_code == 404
+    assert logged_in("leader").get(f"/people/{colleague.pk}/").status_code == 200
+    assert logged_in("department").get("/org/").status_code == 200
+
+    # The administrators work in the admin, each in their own part of it, and open no person files.
+    assert logged_in("sysadmin").get("/admin/org/unitkind/").status_code == 200
+    assert logged_in("sysadmin").get("/admin/auth/user/").status_code == 403
+    assert logged_in("secadmin").get("/admin/org/roleassignment/").status_code == 200
+    assert logged_in("secadmin").get("/admin/org/unitkind/").status_code == 403
+    assert logged_in("auditor").get("/admin/audit/accesslog/").status_code == 200
+    assert logged_in("auditor").get("/admin/auth/user/").status_code == 403
+    for admin in ("sysadmin", "secadmin", "auditor"):
+        assert logged_in(admin).get(f"/people/{colleague.pk}/").status_code == 404
+        assert logged_in(admin).get("/admin/org/person/").status_code == 403
