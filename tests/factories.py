@@ -15,8 +15,23 @@ PASSWORD = "Lianxin-test-2026"
 _numbers = itertools.count(1)
 
 
+_KIND_DEFAULTS = {
+    "enterprise": ("企业/党委", 0, False),
+    "department": ("部门", 1, False),
+    "district": ("区队", 1, False),
+    "branch": ("党支部", 1, True),
+    "team": ("班组", 2, False),
+    "party_group": ("党小组", 2, False),
+}
+
+
 def kind(code: str) -> UnitKind:
-    return UnitKind.objects.get(code=code)
+    # get_or_create: a transactional test's flush removes the kinds the data migration shipped.
+    name, level, is_branch = _KIND_DEFAULTS[code]
+    found, _ = UnitKind.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level, "is_branch": is_branch}
+    )
+    return found
 
 
 def make_unit(name: str, kind_code: str, parent: Unit | None = None, **extra: Any) -> Unit:
