@@ -75,6 +75,7 @@ def _pick(rng: random.Random, pool: list[int], count: int) -> set[int]:
 def seed_demo(
     *, people: int = DEFAULT_PEOPLE, seed: int = 2026, progress: Progress | None = None
 ) -> SeedResult:
+    """Build the plant for `people` people; the same seed gives the same people. Returns what was made."""
     started = time.perf_counter()
     report = progress or (lambda _msg: None)
 

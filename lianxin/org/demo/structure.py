@@ -200,14 +200,12 @@ def plan_plant(people: int) -> UnitPlan:
             head_positions=spec.head_positions,
         )
         root.children.append(branch)
-        names = (
-            spec.teams
-            if count == len(spec.teams)
-            else [spec.scaled_team.format(n=n) for n in range(1, count + 1)]
-        )
+        # A larger plant keeps the default teams (党群工作部 among them) and numbers the rest.
+        names = [*spec.teams[:count]]
+        names += [spec.scaled_team.format(n=n) for n in range(len(names) + 1, count + 1)]
         branch_teams = [UnitPlan(name, spec.team_kind, "team", is_grid=True, branch=spec) for name in names]
         if count > MAX_TEAMS_UNDER_BRANCH:
-            short = spec.name.removesuffix("部")
+            short = spec.name.split("（")[0].removesuffix("部").removesuffix("服务中心")
             for k, start in enumerate(range(0, count, TEAMS_PER_SECTION), start=1):
                 section = UnitPlan(
                     f"{short}第{k}分部", "district", "section", branch=spec, head_positions=("分部主任",)
