@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q
-
+from lianxin.org.counts import subtree_counts
 from lianxin.org.models import Unit
-from lianxin.org.selectors_units import counted_people
 
 STEPLEN: int = Unit.steplen
 
@@ -26,29 +24,13 @@ def _outermost(paths: Sequence[str]) -> list[str]:
 
 def subtree_people_counts(paths: Sequence[str]) -> dict[str, int]:
     """People in the subtree of each path (counted as on the tree page: all but those who have left),
-    from ONE grouped query over the outermost subtrees.
-
-    The database counts people per unit; each unit's count is then added to every page path that is
-    a prefix of it, which costs at most depth dictionary lookups per counted unit.
-    """
-    totals = dict.fromkeys(paths, 0)
+    summed from the stored per-unit counts: one query per distinct depth among the paths, over unit
+    rows only, never the person table."""
+    if not paths:
+        return {}
     outer = _outermost(paths)
-    if not outer:
-        return totals
-    if len(totals) == 1:
-        # One unit (the detail view): a plain COUNT skips grouping, several times cheaper on a big subtree.
-        totals[outer[0]] = counted_people().filter(unit__path__startswith=outer[0]).count()
-        return totals
-    q = Q()
-    for path in outer:
-        q |= Q(unit__path__startswith=path)
-    rows = counted_people().filter(q).values_list("unit__path").annotate(n=Count("id")).order_by()
-    for unit_path, n in rows:
-        for end in range(STEPLEN, len(unit_path) + 1, STEPLEN):
-            prefix = unit_path[:end]
-            if prefix in totals:
-                totals[prefix] += n
-    return totals
+    within = outer[0] if len(outer) == 1 else ""
+    return {path: people for path, (people, _covered) in subtree_counts(paths, within=within).items()}
 
 
 def parent_ids(paths: Sequence[str], known: dict[str, int]) -> dict[str, int | None]:

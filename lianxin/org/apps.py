@@ -6,3 +6,8 @@ class OrgConfig(AppConfig):
     name = "lianxin.org"
     label = "org"
     verbose_name = _("组织与人员")
+
+    def ready(self) -> None:
+        from lianxin.org.counts import connect_signals
+
+        connect_signals()

@@ -359,3 +359,21 @@ class RosterImport(models.Model):
     @property
     def progress_percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class UnitCount(models.Model):
+    """Stored counts of the people directly in one unit, kept fresh by lianxin.org.counts; subtree totals
+    are sums of these rows, so a page never aggregates the person table. A unit without a row counts
+    as empty until the next refresh."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, primary_key=True, related_name="count")
+    people = models.PositiveIntegerField(_("人数"), default=0, help_text=_("不含离职人员"))
+    covered = models.PositiveIntegerField(_("已结对人数"), default=0, help_text=_("今日至少有一位有效联系人"))
+    refreshed_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("单位人数统计")
+        verbose_name_plural = _("单位人数统计")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.covered}/{self.people}"

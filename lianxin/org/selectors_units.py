@@ -1,20 +1,14 @@
-"""Read-side queries for units: subtree people counts and pairing coverage (结对覆盖), in a constant
-number of queries however large the tree is."""
+"""Read-side queries for units: subtree people counts and pairing coverage (结对覆盖), summed from the
+stored per-unit counts in a constant number of queries however large the tree is."""
 
 from __future__ import annotations
 
-import hashlib
-import time
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Substr
-from django.utils import timezone
 
+from lianxin.org.counts import subtree_counts
 from lianxin.org.models import Pairing, Person, PersonStatus, Responsibility, Unit
 from lianxin.org.scope import UserLike, own_person_id, scope_paths
 
@@ -65,76 +59,13 @@ def coverage_for(unit: Unit, stats: Stats | None = None) -> Coverage:
     return Coverage(people=stats.people, covered=stats.covered, uncovered=uncovered)
 
 
-def _cache_seconds() -> int:
-    """How long a slow aggregate may be reused; off in tests, where numbers must follow every write."""
-    default = 0 if getattr(settings, "TESTING", False) else 60
-    return int(getattr(settings, "ORG_STATS_CACHE_SECONDS", default))
-
-
-# Aggregates faster than this are always computed afresh, so small units show exact numbers at once;
-# only the large subtrees (a whole enterprise of 500,000 people) are reused for a minute.
-SLOW_AGGREGATE_SECONDS = 0.05
-
-
-def _cache_key(length: int, paths: Iterable[str], within: str) -> str:
-    digest = hashlib.sha1("|".join(sorted(paths)).encode(), usedforsecurity=False).hexdigest()
-    return f"lx:subtree:{timezone.localdate():%Y%m%d}:{within}:{length}:{digest}"
-
-
-def _aggregate(length: int, paths: dict[str, int], within: str) -> dict[str, tuple[int, int]]:
-    """People and covered people per path prefix of the given length; with `within`, every group under
-    it (the caller may sum them), else only the groups of the given paths."""
-    people = counted_people().annotate(prefix=Substr("unit__path", 1, length))
-    if within:
-        people = people.filter(unit__path__startswith=within)
-    else:
-        people = people.filter(prefix__in=list(paths))
-    rows = (
-        people.alias(has_contact=_has_active_contact())
-        .values("prefix")
-        .annotate(people=Count("pk"), covered=Count("pk", filter=Q(has_contact=True)))
-        .order_by()
-    )
-    return {row["prefix"]: (row["people"], row["covered"]) for row in rows}
-
-
 def subtree_stats(units: Iterable[Unit], *, within: str = "") -> dict[int, Stats]:
-    """Stats for each unit's subtree, keyed by unit id.
-
-    People are grouped by the prefix of their unit's path at each distinct path length among the
-    units, so the cost is one aggregate query per distinct depth (a handful), never one per unit.
-    `within`, when given, is the path of an ancestor of (or one of) the units; it narrows the scan and
-    lets the path index help.
-    """
-    by_length: dict[int, dict[str, int]] = defaultdict(dict)
-    for unit in units:
-        by_length[len(unit.path)][unit.path] = unit.pk
-    result: dict[int, Stats] = {pk: Stats() for paths in by_length.values() for pk in paths.values()}
-    # The `within` unit itself needs no query of its own when deeper units are counted too: grouping
-    # everyone under it by any longer prefix puts each person in exactly one group, so its total is
-    # the sum of all the groups.
-    summed_pk: int | None = None
-    if within and within in by_length.get(len(within), {}) and len(by_length) > 1:
-        summed_pk = by_length[len(within)].pop(within)
-        if not by_length[len(within)]:
-            del by_length[len(within)]
-    ttl = _cache_seconds()
-    for length, paths in by_length.items():
-        key = _cache_key(length, paths, within) if ttl else ""
-        counts: dict[str, tuple[int, int]] | None = cache.get(key) if ttl else None
-        if counts is None:
-            started = time.monotonic()
-            counts = _aggregate(length, paths, within)
-            if ttl and time.monotonic() - started > SLOW_AGGREGATE_SECONDS:
-                cache.set(key, counts, ttl)
-        for prefix, (n_people, n_covered) in counts.items():
-            if prefix in paths:
-                result[paths[prefix]] = Stats(people=n_people, covered=n_covered)
-        if summed_pk is not None:
-            result[summed_pk] = Stats(people=sum(n for n, _ in counts.values()),
-                                      covered=sum(c for _, c in counts.values()))
-            summed_pk = None
-    return result
+    """Stats for each unit's subtree, keyed by unit id, summed from the stored per-unit counts
+    (lianxin.org.counts): one query per distinct depth among the units, over unit rows only.
+    `within`, when given, is the path of an ancestor of (or one of) the units; it narrows the scan."""
+    units = list(units)
+    sums = subtree_counts([unit.path for unit in units], within=within)
+    return {unit.pk: Stats(*sums[unit.path]) for unit in units}
 
 
 def children_of(unit: Unit) -> QuerySet[Unit]:
@@ -160,7 +91,7 @@ def with_stats(units: Sequence[Unit], *, within: str = "") -> list[tuple[Unit, S
 
 
 def top_units_with_stats(top: Sequence[Unit]) -> list[tuple[Unit, Stats]]:
-    """The user's top units with their subtree stats; a single top unit shares coverage_for's cache."""
+    """The user's top units with their subtree stats."""
     return with_stats(top, within=top[0].path if len(top) == 1 else "")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -125,25 +126,16 @@ def test_grid_of_finds_the_nearest_grid_above(org: Org) -> None:
     assert grid_of(org.branch_a) is None
 
 
-def test_slow_aggregates_are_reused_but_fast_ones_stay_exact(
-    org: Org, django_assert_num_queries: object, monkeypatch: pytest.MonkeyPatch, settings: object
+def test_counts_follow_every_write_and_never_read_people(
+    org: Org, django_assert_max_num_queries: Any
 ) -> None:
-    from django.core.cache import cache
-
-    from lianxin.org import selectors_units
-
-    cache.clear()
-    settings.ORG_STATS_CACHE_SECONDS = 60  # type: ignore[attr-defined]
-
-    # A fast aggregate is never cached: a new pairing shows at once.
+    # A new pairing shows at once, in the grid and at the top of the tree.
     assert coverage_for(org.grid_a1).covered == 0
     Pairing.objects.create(contact=org.grid_person, person=org.employee_person)
     assert coverage_for(org.grid_a1).covered == 1
 
-    # A slow one (an enterprise of 500,000 people) is computed once, then served from the cache.
-    monkeypatch.setattr(selectors_units, "SLOW_AGGREGATE_SECONDS", -1.0)
-    first = coverage_for(org.root)
-    with django_assert_num_queries(0):  # type: ignore[operator]
-        again = subtree_stats([org.root], within=org.root.path)[org.root.pk]
-    assert (again.people, again.covered) == (first.people, first.covered) == (5, 2)
-    cache.clear()
+    # The enterprise total is summed from stored per-unit counts: the person table is not read.
+    with django_assert_max_num_queries(1) as ctx:
+        stats = subtree_stats([org.root], within=org.root.path)[org.root.pk]
+    assert (stats.people, stats.covered) == (5, 2)
+    assert not any("org_person" in q["sql"] for q in ctx.captured_queries)

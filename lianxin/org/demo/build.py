@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from lianxin.org.counts import unit_counts_refresh
 from lianxin.org.demo.accounts import create_personas
 from lianxin.org.demo.people import PERSON_FIELDS, PersonMaker
 from lianxin.org.demo.rows import drop_plain_indexes, insert_rows, reset_sequences, restore_indexes
@@ -235,6 +236,8 @@ def seed_demo(
         branch_ids={c: b.id for c, b in branches.items()},
         grid_id=by_code["yunxing"][0].id,
     )
+    say("counts")
+    unit_counts_refresh()  # the rows above were written without model signals
     say("done; committing")
     return SeedResult(
         people=count,

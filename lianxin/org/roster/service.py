@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lianxin.org.counts import unit_counts_refresh
 from lianxin.org.models import Person, PersonStatus, PoliticalStatus, Unit, UnitKind
 from lianxin.org.pinyin import initials
 from lianxin.org.roster.columns import ColumnMap
@@ -439,6 +440,8 @@ def roster_apply(*, path: Path, name: str = "", create_units: bool = False,
             if not plan.report.ok:
                 return plan.report
             _write(plan, progress)
+            # The writes bypass model signals; the stored unit counts are refreshed in this transaction.
+            unit_counts_refresh(unit_ids=_touched_units(plan))
             plan.report.applied = True
             return plan.report
     except IntegrityError:
@@ -447,6 +450,17 @@ def roster_apply(*, path: Path, name: str = "", create_units: bool = False,
         message = _("导入期间数据发生变化，未导入任何数据，请重新导入。")
         report.errors.append(RowError(None, "", message, "file"))
         return report
+
+
+def _touched_units(plan: _Plan) -> set[int]:
+    """The units whose people change: those people are imported into, and those updated people leave."""
+    tree = plan.tree
+    if tree is None:
+        return set()
+    touched = {tree.ids[item.unit] for item in plan.creates}
+    for item, current in plan.updates:
+        touched.update((tree.ids[item.unit], current["unit_id"]))
+    return touched
 
 
 def _unit_kind(depth: int) -> UnitKind:

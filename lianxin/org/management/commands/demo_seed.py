@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from lianxin.org.demo.build import seed_demo
 from lianxin.org.demo.rows import analyze
 from lianxin.org.demo.structure import DEFAULT_PEOPLE, MIN_PEOPLE
-from lianxin.org.models import Pairing, Person, Responsibility, Unit
+from lianxin.org.models import Pairing, Person, Responsibility, Unit, UnitCount
 
 
 class Command(BaseCommand):
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             progress=(lambda msg: self.stdout.write(f"  … {msg}")) if verbose else None,
         )
-        analyze(Unit, Person, Pairing, Responsibility)
+        analyze(Unit, Person, Pairing, Responsibility, UnitCount)
         seconds = time.perf_counter() - started  # the commit and the statistics included
         self.stdout.write(
             self.style.SUCCESS(
