@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "csp",
     "lianxin.org",
     "lianxin.audit",
+    "lianxin.appeals",
     "lianxin.api",
 ]
 

@@ -377,3 +377,20 @@ class UnitCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.covered}/{self.people}"
+
+
+class CalendarDay(models.Model):
+    """An administrator's correction to the working-day calendar: a public holiday on a weekday, or an
+    adjusted working weekend, as the State Council publishes each autumn for the next year."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("上班"), help_text=_("勾选表示调休上班；不勾选表示放假"))
+    note = models.CharField(_("说明"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '放假'}"

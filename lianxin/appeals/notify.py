@@ -1,0 +1,62 @@
+"""In-app notices for appeals: a red grade alerts the branch secretary, the party-mass department and
+leadership at once; an escalation alerts the level it reaches. Each notice is a recorded row."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from lianxin.appeals.codes import Level
+from lianxin.appeals.models import Appeal, Notification
+from lianxin.org.models import Role, RoleAssignment
+
+LEVEL_ROLES = {
+    Level.SECRETARY: Role.SECRETARY,
+    Level.DEPARTMENT: Role.DEPARTMENT,
+    Level.LEADERSHIP: Role.LEADERSHIP,
+}
+
+
+def _prefixes(path: str, steplen: int = 4) -> list[str]:
+    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
+
+
+def users_at_level(appeal: Appeal, level: int) -> list[int]:
+    """The users who supervise the appeal at `level`: that role held at the appeal's unit or above."""
+    if level == Level.HANDLER:
+        return [appeal.handler_id] if appeal.handler_id else []
+    role = LEVEL_ROLES[Level(level)]
+    return sorted(
+        set(
+            RoleAssignment.objects.filter(role=role, unit__path__in=_prefixes(appeal.unit.path)).values_list(
+                "user_id", flat=True
+            )
+        )
+    )
+
+
+def _send(appeal: Appeal, user_ids: list[int], kind: str, message: str) -> list[int]:
+    Notification.objects.bulk_create(
+        [Notification(user_id=uid, appeal=appeal, kind=kind, message=message[:300]) for uid in user_ids]
+    )
+    return user_ids
+
+
+def notify_red(appeal: Appeal) -> list[int]:
+    recipients = sorted(
+        {
+            uid
+            for level in (Level.SECRETARY, Level.DEPARTMENT, Level.LEADERSHIP)
+            for uid in users_at_level(appeal, level)
+        }
+    )
+    message = _("红色诉求 %(n)s：请在 2 小时内响应。") % {"n": appeal.number}
+    return _send(appeal, recipients, "red", message)
+
+
+def notify_level(appeal: Appeal, level: int, *, kind: str) -> list[int]:
+    if kind == "escalated":
+        message = _("诉求 %(n)s 已逾期，升级至%(level)s督办。")
+    else:
+        message = _("诉求 %(n)s 重新办理，由%(level)s督办。")
+    text = message % {"n": appeal.number, "level": Level(level).label}
+    return _send(appeal, users_at_level(appeal, level), kind, text)
