@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 from django.conf import settings
 
 from lianxin.org.models import CalendarDay
