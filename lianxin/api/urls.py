@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 
 from lianxin.api.auth import TokenAuth
+from lianxin.api.appeals import router as appeals_router
 from lianxin.api.org import router as org_router
 
 api = NinjaAPI(
@@ -23,6 +24,7 @@ api = NinjaAPI(
     docs_url=None,
 )
 api.add_router("/", org_router)
+api.add_router("/", appeals_router)
 
 
 @api.exception_handler(AuthenticationError)

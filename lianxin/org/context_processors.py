@@ -27,6 +27,15 @@ def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]
     wanted: list[tuple[Any, str | None, str]] = [(_("我的首页"), url_or_none("home"), "home")]
     if person_id is not None:
         wanted.append((_("我的档案"), url_or_none("person_detail", person_id), "file"))
+    # Appeals: every logged-in user may raise one; staff handle them; everyone reads the board.
+    wanted.append((_("提交诉求"), url_or_none("appeal_new"), "appeal_new"))
+    if person_id is not None:
+        wanted.append((_("我的诉求"), url_or_none("my_appeals"), "my_appeals"))
+    if flags["staff"]:
+        wanted.append((_("诉求办理"), url_or_none("appeal_worklist"), "appeals"))
+    if flags["secretary_up"]:
+        wanted.append((_("诉求台账"), url_or_none("appeal_ledger"), "ledger"))
+    wanted.append((_("月度公示"), url_or_none("board_index"), "board"))
     if flags["staff"]:
         wanted.append((_("组织架构"), url_or_none("org_tree"), "tree"))
         wanted.append((_("人员名册"), url_or_none("person_list"), "people"))

@@ -1,0 +1,1 @@
+"""Appeal pages, one module per concept; each module lists its own urlpatterns."""
