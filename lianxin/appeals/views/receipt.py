@@ -1,7 +1,326 @@
-"""Pages: receipt."""
+"""Pages: following an appeal — by receipt code for anonymous submitters, under "my appeals" for named ones.
+
+The receipt is the only proof an anonymous submitter has, and no session is made for them: every request
+carries the code in a POST body and is verified again. Guessing is slowed by a failure counter per client
+(keyed by an HMAC of the address with a daily random salt, kept only in the cache) and a global one.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lianxin.appeals import receipts
+from lianxin.appeals.attachments import appeal_add_info_with_attachments, attachment_response
+from lianxin.appeals.codes import OPEN_STATES, Rating, State
+from lianxin.appeals.forms import AddInfoForm, RateForm, ReceiptForm, WithdrawForm
+from lianxin.appeals.models import Appeal, AppealEvent, Attachment
+from lianxin.appeals.scope import is_submitter
+from lianxin.appeals.services import TRANSITIONS, appeal_rate, appeal_withdraw
+from lianxin.appeals.views.intake import add_errors
+from lianxin.org.scope import own_person_id
+
+WINDOW_SECONDS = 600
+
+
+def _limits() -> tuple[int, int]:
+    per_client = int(getattr(settings, "APPEAL_RECEIPT_FAILURES_PER_CLIENT", 10))
+    overall = int(getattr(settings, "APPEAL_RECEIPT_FAILURES_GLOBAL", 1000))
+    return per_client, overall
+
+
+def _client_key(request: HttpRequest) -> str:
+    """An HMAC of the address under a salt that changes daily and lives only in the cache: the counter
+    cannot be turned back into an address, and yesterday's keys cannot be linked to today's."""
+    day = timezone.localdate().isoformat()
+    salt = cache.get_or_set(f"appeal-receipt-salt:{day}", secrets.token_hex(32), timeout=2 * 86400)
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = hmac.new(f"{settings.SECRET_KEY}:{salt}".encode(), address.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def _counter_keys(request: HttpRequest) -> tuple[str, str]:
+    window = int(time.time()) // WINDOW_SECONDS
+    return f"appeal-receipt-fail:{window}:{_client_key(request)}", f"appeal-receipt-fail:{window}:all"
+
+
+def _blocked(request: HttpRequest) -> bool:
+    per_client, overall = _limits()
+    client, everyone = _counter_keys(request)
+    return int(cache.get(client, 0)) >= per_client or int(cache.get(everyone, 0)) >= overall
+
+
+def _count_failure(request: HttpRequest) -> None:
+    for key in _counter_keys(request):
+        cache.add(key, 0, timeout=WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=WINDOW_SECONDS)
+
+
+class ReceiptRefused(Exception):
+    """The code is wrong, or this client has guessed too often; the message says which."""
+
+
+def _appeal_by_receipt(request: HttpRequest, code: str) -> Appeal:
+    if _blocked(request):
+        raise ReceiptRefused(_("尝试次数过多，请 10 分钟后再试。"))
+    parts = receipts.split(code or "")
+    lookup, secret = parts if parts is not None else ("", "")
+    appeal = (
+        Appeal.objects.filter(receipt_lookup=lookup, is_anonymous=True).select_related("unit").first()
+        if lookup
+        else None
+    )
+    # Argon2 runs on a miss too (against a dummy hash), so a wrong lookup costs as long as a wrong secret.
+    if not receipts.verify(appeal.receipt_hash if appeal is not None else None, secret) or appeal is None:
+        _count_failure(request)
+        raise ReceiptRefused(_("回执码不正确，请核对后重新输入（不区分大小写，可以不输入短横线）。"))
+    return appeal
+
+
+def _event_rows(appeal: Appeal) -> list[dict[str, Any]]:
+    """Public events only: replies, progress, ratings. Internal notes never leave the staff pages."""
+    ratings = dict(Rating.choices)
+    rows = []
+    events: QuerySet[AppealEvent] = appeal.events.filter(public=True).order_by("at", "pk")
+    for event in events:
+        rating = event.data.get("rating") if isinstance(event.data, dict) else None
+        rows.append({
+            "kind": event.get_kind_display(),
+            "at": event.at,
+            "text": event.text,
+            "rating": ratings.get(rating, "") if rating else "",
+        })
+    return rows
+
+
+def _follow_context(appeal: Appeal, **extra: Any) -> dict[str, Any]:
+    return {
+        "appeal": appeal,
+        "events": _event_rows(appeal),
+        "attachments": list(appeal.attachments.order_by("pk")),
+        "may_add_info": appeal.state in TRANSITIONS["add_info"],
+        "may_rate": appeal.state == State.ANSWERED,
+        "may_withdraw": appeal.state in OPEN_STATES,
+        "info_form": AddInfoForm(),
+        "rate_form": RateForm(),
+        "withdraw_form": WithdrawForm(),
+        **extra,
+    }
+
+
+def _follow_page(
+    request: HttpRequest, appeal: Appeal, code: str, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    context = _follow_context(appeal, code=code, **extra)
+    return render(request, "appeals/receipt/follow.html", context, status=status)
+
+
+def _lookup_page(request: HttpRequest, form: ReceiptForm, error: str = "", status: int = 200) -> HttpResponse:
+    return render(request, "appeals/receipt/lookup.html", {"form": form, "error": error}, status=status)
+
+
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+@never_cache
+def receipt_lookup(request: HttpRequest) -> HttpResponse:
+    """Enter the receipt code (POST only: a code in a URL ends up in histories and logs)."""
+    if request.method == "GET":
+        return _lookup_page(request, ReceiptForm())
+    form = ReceiptForm(request.POST)
+    if not form.is_valid():
+        return _lookup_page(request, form, status=400)
+    code = form.cleaned_data["code"]
+    try:
+        appeal = _appeal_by_receipt(request, code)
+    except ReceiptRefused as refused:
+        return _lookup_page(request, ReceiptForm(), error=str(refused), status=403)
+    return _follow_page(request, appeal, code)
+
+
+def _receipt_action(request: HttpRequest) -> tuple[Appeal, str] | HttpResponse:
+    code = request.POST.get("code", "")
+    try:
+        return _appeal_by_receipt(request, code), code
+    except ReceiptRefused as refused:
+        return _lookup_page(request, ReceiptForm(), error=str(refused), status=403)
+
+
+@sensitive_post_parameters("code")
+@require_POST
+@never_cache
+def receipt_add_info(request: HttpRequest) -> HttpResponse:
+    found = _receipt_action(request)
+    if isinstance(found, HttpResponse):
+        return found
+    appeal, code = found
+    form = AddInfoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            appeal_add_info_with_attachments(
+                appeal=appeal, text=form.cleaned_data["text"], uploads=form.cleaned_data["attachments"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            appeal.refresh_from_db()
+            return _follow_page(request, appeal, code, notice=_("补充信息已提交。"))
+    return _follow_page(request, appeal, code, status=400, info_form=form)
+
+
+@sensitive_post_parameters("code")
+@require_POST
+@never_cache
+def receipt_rate(request: HttpRequest) -> HttpResponse:
+    found = _receipt_action(request)
+    if isinstance(found, HttpResponse):
+        return found
+    appeal, code = found
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            appeal = appeal_rate(
+                appeal=appeal, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return _follow_page(request, appeal, code, notice=_("感谢您的评价。"))
+    return _follow_page(request, appeal, code, status=400, rate_form=form)
+
+
+@sensitive_post_parameters("code")
+@require_POST
+@never_cache
+def receipt_withdraw(request: HttpRequest) -> HttpResponse:
+    found = _receipt_action(request)
+    if isinstance(found, HttpResponse):
+        return found
+    appeal, code = found
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            appeal = appeal_withdraw(appeal=appeal, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return _follow_page(request, appeal, code, notice=_("诉求已撤回。"))
+    return _follow_page(request, appeal, code, status=400, withdraw_form=form)
+
+
+@sensitive_post_parameters("code")
+@require_POST
+@never_cache
+def receipt_attachment(request: HttpRequest, att_pk: int) -> HttpResponseBase:
+    found = _receipt_action(request)
+    if isinstance(found, HttpResponse):
+        return found
+    appeal, _code = found
+    attachment = Attachment.objects.filter(pk=att_pk, appeal=appeal).first()
+    if attachment is None:
+        raise Http404("attachment")
+    return attachment_response(attachment)
+
+
+# --- named submitters: "my appeals" ------------------------------------------------------------------
+
+
+def _my_appeal(request: HttpRequest, pk: int) -> Appeal:
+    """The named submitter's own appeal; anyone else (staff included) gets 404 here."""
+    appeal = Appeal.objects.filter(pk=pk).select_related("unit").first()
+    if appeal is None or not is_submitter(request.user, appeal):
+        raise Http404("appeal")
+    return appeal
+
+
+@require_GET
+@login_required
+def my_appeals(request: HttpRequest) -> HttpResponse:
+    me = own_person_id(request.user)
+    rows = list(Appeal.objects.filter(submitter_id=me).order_by("-received_at")[:200]) if me else []
+    return render(request, "appeals/receipt/mine.html", {"appeals": rows, "has_person": me is not None})
+
+
+@require_GET
+@login_required
+def my_appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _my_appeal(request, pk)
+    return render(request, "appeals/receipt/my_detail.html", _follow_context(appeal))
+
+
+def _my_action(request: HttpRequest, pk: int, form: Any, name: str, act: Any, done: str) -> HttpResponse:
+    appeal = _my_appeal(request, pk)
+    if form.is_valid():
+        try:
+            act(appeal, form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("my_appeal_detail", pk=appeal.pk)
+    context = _follow_context(appeal, **{name: form})
+    return render(request, "appeals/receipt/my_detail.html", context, status=400)
+
+
+@require_POST
+@login_required
+def my_appeal_add_info(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(appeal: Appeal, data: dict[str, Any]) -> None:
+        appeal_add_info_with_attachments(
+            appeal=appeal, text=data["text"], actor=request.user, uploads=data["attachments"]
+        )
+
+    form = AddInfoForm(request.POST, request.FILES)
+    return _my_action(request, pk, form, "info_form", act, _("补充信息已提交。"))
+
+
+@require_POST
+@login_required
+def my_appeal_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(appeal: Appeal, data: dict[str, Any]) -> None:
+        appeal_rate(appeal=appeal, rating=data["rating"], comment=data["comment"], actor=request.user)
+
+    return _my_action(request, pk, RateForm(request.POST), "rate_form", act, _("感谢您的评价。"))
+
+
+@require_POST
+@login_required
+def my_appeal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(appeal: Appeal, data: dict[str, Any]) -> None:
+        appeal_withdraw(appeal=appeal, actor=request.user, reason=data["reason"])
+
+    return _my_action(request, pk, WithdrawForm(request.POST), "withdraw_form", act, _("诉求已撤回。"))
+
+
+urlpatterns: list[URLPattern] = [
+    path("receipt/", receipt_lookup, name="receipt_lookup"),
+    path("receipt/info/", receipt_add_info, name="receipt_add_info"),
+    path("receipt/rate/", receipt_rate, name="receipt_rate"),
+    path("receipt/withdraw/", receipt_withdraw, name="receipt_withdraw"),
+    path("receipt/attachments/<int:att_pk>/", receipt_attachment, name="receipt_attachment"),
+    path("mine/", my_appeals, name="my_appeals"),
+    path("mine/<int:pk>/", my_appeal_detail, name="my_appeal_detail"),
+    path("mine/<int:pk>/info/", my_appeal_add_info, name="my_appeal_add_info"),
+    path("mine/<int:pk>/rate/", my_appeal_rate, name="my_appeal_rate"),
+    path("mine/<int:pk>/withdraw/", my_appeal_withdraw, name="my_appeal_withdraw"),
+]
