@@ -213,6 +213,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 ROSTER_ASYNC_THRESHOLD = env_int("ROSTER_ASYNC_THRESHOLD", 5000)  # rows; larger imports run in Huey
 ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 PERSON_PAGE_SIZE = 50
+
+# WeCom (企业微信) app: the callback's token and AES key, and the client that sends answers back.
+# A WeCom userid is the person's employee number (Person.employee_no). Sending is off unless enabled.
+WECOM_CORP_ID = env_str("WECOM_CORP_ID")
+WECOM_TOKEN = env_str("WECOM_TOKEN")
+WECOM_AES_KEY = env_str("WECOM_AES_KEY")  # EncodingAESKey: 43 characters
+WECOM_AGENT_ID = env_int("WECOM_AGENT_ID", 0)
+WECOM_SECRET = env_str("WECOM_SECRET")
+WECOM_SEND_ENABLED = env_bool("WECOM_SEND_ENABLED", default=False) and not TESTING
 APPEAL_ATTACHMENT_MAX_BYTES = env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)  # each file
 
 LOGGING = {

@@ -1,16 +1,83 @@
-"""WeCom (企业微信): the outbound reply. The callback and the client are configured in settings."""
+"""WeCom (企业微信): the callback's crypto, text messages becoming appeals, and answers sent back.
+
+A WeCom userid is the employee number: the enterprise creates WeCom members with the 工号 as their
+account, so `Person.employee_no == FromUserName` links a sender to their file without another table.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from huey.contrib.djhuey import db_task
+from wechatpy.work import WeChatClient
+from wechatpy.work.crypto import WeChatCrypto
+
+from lianxin.appeals.codes import Channel
+from lianxin.appeals.models import Appeal
+from lianxin.appeals.services import appeal_submit
+from lianxin.org.models import Person, PersonStatus
 
 logger = logging.getLogger(__name__)
 
 
-def send_reply(*, appeal_id: int, text: str) -> None:
-    """Send an answer back to the WeCom user who raised the appeal; does nothing when WeCom is disabled."""
-    from django.conf import settings
+def configured() -> bool:
+    return bool(settings.WECOM_CORP_ID and settings.WECOM_TOKEN and settings.WECOM_AES_KEY)
 
-    if not getattr(settings, "WECOM_SEND_ENABLED", False):
+
+def crypto() -> WeChatCrypto:
+    return WeChatCrypto(settings.WECOM_TOKEN, settings.WECOM_AES_KEY, settings.WECOM_CORP_ID)
+
+
+def _default_client() -> Any:
+    return WeChatClient(settings.WECOM_CORP_ID, settings.WECOM_SECRET)
+
+
+# Tests (and a future proxy-aware client) replace this; the default talks to qyapi.weixin.qq.com.
+client_factory: Callable[[], Any] = _default_client
+
+
+def linked_person(userid: str) -> Person | None:
+    """The employee behind a WeCom userid; people who have left cannot raise appeals this way."""
+    if not userid:
+        return None
+    return (
+        Person.objects.select_related("unit", "user")
+        .filter(employee_no=userid)
+        .exclude(status=PersonStatus.LEFT)
+        .first()
+    )
+
+
+def receive_text(*, person: Person, content: str, msgid: str) -> Appeal | None:
+    """A text message from a linked employee becomes a named appeal; a redelivery returns the same one."""
+    try:
+        submitted = appeal_submit(
+            text=content, channel=Channel.WECOM, submitter=person, wecom_msgid=msgid or None
+        )
+    except ValidationError:
+        # Never the content in the log: only that the message was empty or too long.
+        logger.info("wecom message %s refused: empty or too long", msgid)
+        return None
+    return submitted.appeal
+
+
+def send_reply(*, appeal_id: int, text: str) -> None:
+    """Queue the answer for the WeCom user who raised the appeal; nothing happens while sending is off."""
+    if not settings.WECOM_SEND_ENABLED:
         return
-    logger.info("wecom reply for appeal %s queued", appeal_id)
+    wecom_send_reply(appeal_id, text)
+
+
+@db_task(retries=3, retry_delay=60)  # type: ignore[untyped-decorator]
+def wecom_send_reply(appeal_id: int, text: str) -> None:
+    """Send in the background so the handler's request never waits on WeCom."""
+    appeal = Appeal.objects.select_related("submitter").filter(pk=appeal_id).first()
+    if appeal is None or appeal.submitter is None or appeal.is_anonymous:
+        return
+    content = f"您的诉求 {appeal.number} 已答复：\n{text}"
+    client_factory().message.send_text(settings.WECOM_AGENT_ID, [appeal.submitter.employee_no], content)
+    logger.info("wecom answer for appeal %s sent", appeal_id)
