@@ -3,6 +3,10 @@ leadership at once; an escalation alerts the level it reaches. Each notice is a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.appeals.codes import Level
@@ -60,3 +64,15 @@ def notify_level(appeal: Appeal, level: int, *, kind: str) -> list[int]:
         message = _("诉求 %(n)s 重新办理，由%(level)s督办。")
     text = message % {"n": appeal.number, "level": Level(level).label}
     return _send(appeal, users_at_level(appeal, level), kind, text)
+
+
+def notifications_mark_read(*, user: Any, ids: Sequence[int] | None = None) -> int:
+    """Mark the user's unread notices read (all of them, or only `ids`); returns how many changed."""
+    rows = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=timezone.now())
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

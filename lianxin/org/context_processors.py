@@ -37,6 +37,7 @@ def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]
         wanted.append((_("诉求台账"), url_or_none("appeal_ledger"), "ledger"))
     wanted.append((_("月度公示"), url_or_none("board_index"), "board"))
     if flags["staff"]:
+        wanted.append((_("通知"), url_or_none("notifications"), "notifications"))
         wanted.append((_("组织架构"), url_or_none("org_tree"), "tree"))
         wanted.append((_("人员名册"), url_or_none("person_list"), "people"))
     if flags["secretary_up"]:
@@ -48,7 +49,12 @@ def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]
     if flags["auditor"]:
         log_url = url_or_none("admin:audit_accesslog_changelist") or "/admin/audit/accesslog/"
         wanted.append((_("访问日志"), log_url, "audit"))
-    return [{"label": label, "url": url, "key": key} for label, url, key in wanted if url]
+    badges = {"notifications": flags.get("unread", 0)}
+    return [
+        {"label": label, "url": url, "key": key, "badge": badges.get(key, 0)}
+        for label, url, key in wanted
+        if url
+    ]
 
 
 def _active_key(request: HttpRequest, links: list[dict[str, Any]]) -> str:
@@ -78,6 +84,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "admin": bool(roles & {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}) or user.is_superuser,
         "auditor": Role.AUDIT_ADMIN in roles,
     }
+    if flags["staff"]:
+        # Staff receive the in-app notices (red alerts, escalations): one COUNT for the sidebar badge.
+        from lianxin.appeals.notify import unread_count
+
+        flags["unread"] = unread_count(user)
     links = _links(flags, person_id)
     flags["links"] = links
     flags["active"] = _active_key(request, links)

@@ -1,0 +1,14 @@
+"""Background work of appeals: the overdue escalation sweep, every ten minutes."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from lianxin.appeals.services import appeals_escalate_overdue
+
+
+@db_periodic_task(crontab(minute="*/10"))  # type: ignore[untyped-decorator]
+def appeals_escalate_overdue_task() -> int:
+    """Each overdue appeal climbs handler → secretary → department → leadership; each step is an event."""
+    return appeals_escalate_overdue()
