@@ -105,6 +105,7 @@ class EmployeeAppealForm(_KeyedForm):
             self.initial.setdefault("identity", self.NAMED)
         else:
             self.initial["identity"] = self.ANONYMOUS
+            del self.fields["route_to_branch"]  # without a file there is no branch to route to
         self.fields["identity"].choices = choices
 
 

@@ -81,7 +81,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
             submit["submitter"] = person
         else:
             # Company level unless the employee asks for their branch: a small team's unit can tell who.
-            branch = branch_of(person.unit) if person is not None and data["route_to_branch"] else None
+            branch = branch_of(person.unit) if person is not None and data.get("route_to_branch") else None
             submit.update(anonymous=True, unit=branch, track=Track.BRANCH if branch else Track.COMPANY)
         result = _try_submit(form, data["attachments"], **submit)
         if result is not None:
