@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from lianxin.org.counts import subtree_counts
-from lianxin.org.models import Pairing, Person, PersonStatus, Responsibility, Unit
+from lianxin.org.models import Pairing, Person, PersonStatus, Responsibility, Unit, UnitCount
 from lianxin.org.scope import UserLike, own_person_id, scope_paths
 
 
@@ -53,8 +53,13 @@ def coverage_for(unit: Unit, stats: Stats | None = None) -> Coverage:
     `uncovered` is a lazy queryset of the gaps."""
     if stats is None:
         stats = subtree_stats([unit], within=unit.path)[unit.pk]
-    # Ordered by id so that a first page of gaps stops early instead of sorting the whole subtree.
-    uncovered = _subtree_people(unit.path).filter(~_has_active_contact()).select_related("unit")
+    # Only units whose stored counts show a gap are searched, so a large subtree with few gaps is not
+    # scanned person by person; ordered by id so that a first page of gaps stops early.
+    with_gaps = UnitCount.objects.filter(unit__path__startswith=unit.path, people__gt=F("covered"))
+    uncovered = (
+        _subtree_people(unit.path).filter(unit_id__in=with_gaps.values("unit_id"))
+        .filter(~_has_active_contact()).select_related("unit")
+    )
     uncovered = uncovered.order_by("pk")
     return Coverage(people=stats.people, covered=stats.covered, uncovered=uncovered)
 
