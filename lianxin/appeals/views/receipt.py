@@ -115,7 +115,15 @@ def _event_rows(appeal: Appeal) -> list[dict[str, Any]]:
 
 
 def _follow_context(appeal: Appeal, **extra: Any) -> dict[str, Any]:
+    # A refused action (say, rating a withdrawn appeal) is told at the top: its form may no longer show.
+    problems = [
+        message
+        for form in extra.values()
+        if isinstance(form, AddInfoForm | RateForm | WithdrawForm) and form.is_bound
+        for message in form.non_field_errors()
+    ]
     return {
+        "problems": problems,
         "appeal": appeal,
         "events": _event_rows(appeal),
         "attachments": list(appeal.attachments.order_by("pk")),
