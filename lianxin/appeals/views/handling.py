@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lianxin.appeals import handling_forms as f
 from lianxin.appeals import selectors, services
 from lianxin.appeals.access import appeal_for
-from lianxin.appeals.codes import Grade, State
+from lianxin.appeals.codes import EventKind, Grade, State
 from lianxin.appeals.models import Appeal, Category, Notification
 from lianxin.appeals.notify import notifications_mark_read
 from lianxin.appeals.scope import appeals_visible_to, can_supervise
@@ -32,6 +32,8 @@ from lianxin.org.models import SENSITIVE_ROLES
 from lianxin.org.scope import UserLike, scope_paths
 
 PAGE_SIZE = 20
+# Events the submitter's side makes; on an anonymous appeal their actor is shown as 匿名.
+SUBMITTER_KINDS = frozenset({EventKind.SUBMITTED, EventKind.INFO_ADDED, EventKind.RATED, EventKind.WITHDRAWN})
 MAX_PAGE = 200
 
 
@@ -171,7 +173,13 @@ def _render_detail(
         actions.insert(0, {"action": action, "form": bound[1], "open": True})
     events = selectors.events_of(appeal)
     for event in events:
-        event.actor_name = selectors.display_name(event.actor) if event.actor_id else _("系统")  # type: ignore[attr-defined]
+        if appeal.is_anonymous and event.kind in SUBMITTER_KINDS:
+            # Who took down an anonymous appeal could point to who raised it: never shown.
+            event.actor_name = _("匿名")  # type: ignore[attr-defined]
+        elif event.actor_id:
+            event.actor_name = selectors.display_name(event.actor)  # type: ignore[attr-defined]
+        else:
+            event.actor_name = _("系统")  # type: ignore[attr-defined]
     attachments = [
         {"item": item, "url": _attachment_url(appeal, item.pk)}
         for item in appeal.attachments.order_by("uploaded_at", "pk")
