@@ -350,7 +350,7 @@ def published_items(board: Board) -> QuerySet[BoardItem]:
     items: QuerySet[BoardItem] = (
         board.items.filter(approved=True)
         .annotate(category_label=F("appeal__category__label"))
-        .only("pk", "summary", "handling")
+        .only("pk", "board_id", "summary", "handling")
         .order_by("pk")
     )
     return items

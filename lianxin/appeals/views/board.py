@@ -92,10 +92,11 @@ def _item_form(request: HttpRequest, board: Board, appeal: Appeal, item: BoardIt
             else:
                 boards.board_item_update(item=item, actor=request.user, summary=summary, handling=handling)
         except ValidationError as error:
-            errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+            errors = error.message_dict if hasattr(error, "error_dict") else {}
+            general = [] if errors else list(error.messages)
             return render(request, "appeals/board/item_form.html", {
                 "board": board, "appeal": appeal, "item": item, "summary": summary, "handling": handling,
-                "errors": errors,
+                "errors": errors, "general_errors": general,
             }, status=400)
         messages.success(request, _("已保存，审核后方可公示。"))
         return redirect("board_detail", pk=board.pk)
