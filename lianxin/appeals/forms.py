@@ -67,9 +67,13 @@ def _describe_attachments(form: forms.Form) -> None:
 class _KeyedForm(forms.Form):
     """A fresh idempotency key each time the form is drawn: submitting the same page twice is one appeal."""
 
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, error_messages={
-        "required": _("页面已过期，请刷新后重新提交。"), "invalid": _("页面已过期，请刷新后重新提交。"),
-    })
+    idempotency_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("页面已过期，请刷新后重新提交。"),
+            "invalid": _("页面已过期，请刷新后重新提交。"),
+        },
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,9 +93,7 @@ class EmployeeAppealForm(_KeyedForm):
     route_to_branch = forms.BooleanField(
         label=_("匿名时交给我所在的支部办理"),
         required=False,
-        help_text=_(
-            "不勾选时由公司党群工作部办理。交给支部更快，但支部人数少时，别人可能据此猜出是谁。"
-        ),
+        help_text=_("不勾选时由公司党群工作部办理。交给支部更快，但支部人数少时，别人可能据此猜出是谁。"),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     text = _text_field()
@@ -106,7 +108,8 @@ class EmployeeAppealForm(_KeyedForm):
         else:
             self.initial["identity"] = self.ANONYMOUS
             del self.fields["route_to_branch"]  # without a file there is no branch to route to
-        self.fields["identity"].choices = choices
+        identity: Any = self.fields["identity"]
+        identity.choices = choices
 
 
 def branch_choices() -> Any:
@@ -173,10 +176,15 @@ class ReceiptForm(forms.Form):
     code = forms.CharField(
         label=_("回执码"),
         max_length=64,
-        widget=forms.TextInput(attrs={
-            "class": "form-control form-control-lg", "autocomplete": "off", "autocapitalize": "characters",
-            "spellcheck": "false", "placeholder": "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX",
-        }),
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-lg",
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX",
+            }
+        ),
         error_messages={"required": _("请输入回执码。"), "max_length": _("回执码格式不正确。")},
     )
 

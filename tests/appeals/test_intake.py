@@ -177,8 +177,9 @@ def staff_post(client: Client, **data: Any) -> Any:
 
 @pytest.mark.parametrize("channel", ["box", "talk", "hotline", "survey", "email"])
 def test_staff_entry_records_channel_person_and_who_entered_it(org: Org, channel: str) -> None:
-    response = staff_post(login(org.secretary_a), channel=channel,
-                          employee_no=org.employee_person.employee_no)
+    response = staff_post(
+        login(org.secretary_a), channel=channel, employee_no=org.employee_person.employee_no
+    )
     assert response.status_code == 200
     appeal = Appeal.objects.get()
     assert appeal.channel == channel and appeal.entered_by == org.secretary_a
@@ -218,7 +219,9 @@ def test_informant_reports_under_their_kind_to_their_branch(org: Org) -> None:
     client = login(org.informant)
     page = client.get(reverse("appeal_informant_new")).content.decode()
     assert "思想" in page
-    response = client.post(reverse("appeal_informant_new"), {"text": "班组里有人情绪低落", "idempotency_key": key()})
+    response = client.post(
+        reverse("appeal_informant_new"), {"text": "班组里有人情绪低落", "idempotency_key": key()}
+    )
     assert response.status_code == 200
     appeal = Appeal.objects.get()
     assert appeal.channel == Channel.INFORMANT and appeal.informant_kind == "thought"
@@ -232,7 +235,9 @@ def test_informant_page_is_404_without_the_role(org: Org) -> None:
 # --- methods --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["appeal_new", "appeal_public_new", "appeal_staff_new", "appeal_informant_new"])
+@pytest.mark.parametrize(
+    "name", ["appeal_new", "appeal_public_new", "appeal_staff_new", "appeal_informant_new"]
+)
 def test_intake_pages_refuse_other_methods(org: Org, name: str) -> None:
     client = login(org.secretary_a)
     if name == "appeal_informant_new":

@@ -96,10 +96,16 @@ def test_dissatisfied_rating_through_the_receipt_reopens_one_level_up(org: Org) 
     assert "对答复进行评价" not in before  # not answered yet
     answer(org, appeal)
     assert "对答复进行评价" in follow(client, code).content.decode()
-    response = client.post(reverse("receipt_rate"), {"code": code, "rating": "dissatisfied", "comment": "没变化"})
+    response = client.post(
+        reverse("receipt_rate"), {"code": code, "rating": "dissatisfied", "comment": "没变化"}
+    )
     assert response.status_code == 200
     appeal.refresh_from_db()
-    assert appeal.state == State.IN_PROGRESS and appeal.level == Level.SECRETARY and appeal.rating == "dissatisfied"
+    assert (
+        appeal.state == State.IN_PROGRESS
+        and appeal.level == Level.SECRETARY
+        and appeal.rating == "dissatisfied"
+    )
 
 
 def test_satisfied_rating_and_an_unknown_rating(org: Org) -> None:
@@ -213,9 +219,7 @@ def test_my_appeal_add_info_rate_and_withdraw(org: Org) -> None:
     response = client.post(reverse("my_appeal_add_info", args=[appeal.pk]), {"text": "附上考勤表"})
     assert response.status_code == 302
     assert appeal.events.get(kind="info_added").actor == org.employee
-    assert login(org.secretary_a).post(
-        reverse("my_appeal_withdraw", args=[appeal.pk])
-    ).status_code == 404
+    assert login(org.secretary_a).post(reverse("my_appeal_withdraw", args=[appeal.pk])).status_code == 404
     answer(org, appeal)
     client.post(reverse("my_appeal_rate", args=[appeal.pk]), {"rating": "dissatisfied"})
     appeal.refresh_from_db()

@@ -28,7 +28,7 @@ from lianxin.appeals.models import Appeal, Attachment
 from lianxin.appeals.scope import can_enter_on_behalf, is_submitter
 from lianxin.appeals.services import Submitted, branch_of
 from lianxin.org.models import InformantKind, Person, Role, Unit
-from lianxin.org.scope import grants_of, people_visible_to, units_visible_to
+from lianxin.org.scope import grants_of, own_person_id, people_visible_to, units_visible_to
 
 _FILE_CODES = {"too_large", "empty_file", "bad_type", "too_many"}
 
@@ -68,7 +68,8 @@ def _submitted(request: HttpRequest, result: Submitted, **extra: Any) -> HttpRes
 @never_cache
 @login_required
 def appeal_new(request: HttpRequest) -> HttpResponse:
-    person = Person.objects.filter(user=request.user).select_related("unit").first()
+    me = own_person_id(request.user)
+    person = Person.objects.select_related("unit").filter(pk=me).first() if me is not None else None
     form = EmployeeAppealForm(request.POST or None, request.FILES or None, can_be_named=person is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -187,9 +188,10 @@ def appeal_attachment(request: HttpRequest, pk: int, att_pk: int) -> FileRespons
     try:
         appeal = appeal_for(request.user, pk)
     except Http404:
-        appeal = Appeal.objects.filter(pk=pk).first()
-        if appeal is None or not is_submitter(request.user, appeal):
+        own = Appeal.objects.filter(pk=pk).first()
+        if own is None or not is_submitter(request.user, own):
             raise
+        appeal = own
     attachment = Attachment.objects.filter(pk=att_pk, appeal=appeal).first()
     if attachment is None:
         raise Http404("attachment")

@@ -105,12 +105,14 @@ def _event_rows(appeal: Appeal) -> list[dict[str, Any]]:
     events: QuerySet[AppealEvent] = appeal.events.filter(public=True).order_by("at", "pk")
     for event in events:
         rating = event.data.get("rating") if isinstance(event.data, dict) else None
-        rows.append({
-            "kind": event.get_kind_display(),
-            "at": event.at,
-            "text": event.text,
-            "rating": ratings.get(rating, "") if rating else "",
-        })
+        rows.append(
+            {
+                "kind": event.get_kind_display(),
+                "at": event.at,
+                "text": event.text,
+                "rating": ratings.get(rating, "") if rating else "",
+            }
+        )
     return rows
 
 
