@@ -43,7 +43,9 @@ def accepted(org: Org, grade: str = "yellow", **extra: Any) -> Appeal:
 
 def assigned(org: Org, grade: str = "yellow", **extra: Any) -> Appeal:
     appeal = accepted(org, grade, **extra)
-    return s.appeal_assign(appeal=appeal, actor=org.secretary_a, handler=org.grid_member, measure="协调增开班车")
+    return s.appeal_assign(
+        appeal=appeal, actor=org.secretary_a, handler=org.grid_member, measure="协调增开班车"
+    )
 
 
 def worklist(user: Any, tab: str, **params: str) -> Any:
@@ -90,7 +92,11 @@ def test_worklist_is_staff_only_get_only_and_needs_login(org: Org) -> None:
 def test_mine_tab_lists_handler_and_co_handler_appeals(org: Org) -> None:
     appeal = accepted(org)
     s.appeal_assign(
-        appeal=appeal, actor=org.secretary_a, handler=org.grid_member, measure="协调", co_handlers=[org.secretary_b]
+        appeal=appeal,
+        actor=org.secretary_a,
+        handler=org.grid_member,
+        measure="协调",
+        co_handlers=[org.secretary_b],
     )
     assert numbers(worklist(org.grid_member, "mine")) == {appeal.number}
     assert numbers(worklist(org.secretary_b, "mine")) == {appeal.number}
@@ -176,9 +182,15 @@ def _queries(user: Any, tab: str) -> int:
 def _grow(org: Org, count: int) -> None:
     for i in range(count):
         appeal = submit(org, text=f"批量诉求{i}", submitter=make_person(org.grid_a2))
-        s.appeal_triage(appeal=appeal, actor=org.secretary_a, category="pay", grade="red" if i % 2 else "blue")
+        s.appeal_triage(
+            appeal=appeal, actor=org.secretary_a, category="pay", grade="red" if i % 2 else "blue"
+        )
         s.appeal_assign(
-            appeal=appeal, actor=org.secretary_a, handler=org.grid_member, measure="核实", co_handlers=[org.leader]
+            appeal=appeal,
+            actor=org.secretary_a,
+            handler=org.grid_member,
+            measure="核实",
+            co_handlers=[org.leader],
         )
 
 
@@ -215,7 +227,9 @@ def test_detail_shows_the_escaped_original_and_the_current_handling(org: Org) ->
 
 
 def test_anonymous_appeal_shows_no_identity(org: Org) -> None:
-    appeal = s.appeal_submit(text="领导作风粗暴", channel=Channel.BOX, anonymous=True, entered_by=org.grid_member)
+    appeal = s.appeal_submit(
+        text="领导作风粗暴", channel=Channel.BOX, anonymous=True, entered_by=org.grid_member
+    )
     html = detail(org.department, appeal.appeal).content.decode()
     assert "匿名" in html
     assert "李娜" not in html and "grid" not in html.split("lx-original-text")[0].split("诉求原文")[1]
@@ -252,7 +266,13 @@ def test_actions_offered_follow_role_and_state(org: Org) -> None:
     appeal = submit(org)
     assert action_keys(detail(org.secretary_a, appeal)) == {"triage", "note", "merge"}
     appeal = assigned(org)
-    assert action_keys(detail(org.secretary_a, appeal)) >= {"transfer", "progress", "reply", "merge", "assign"}
+    assert action_keys(detail(org.secretary_a, appeal)) >= {
+        "transfer",
+        "progress",
+        "reply",
+        "merge",
+        "assign",
+    }
     assert action_keys(detail(org.grid_member, appeal)) == {"progress", "reply", "note"}
 
 
@@ -290,7 +310,12 @@ def test_assign_names_handler_measure_default_deadline_and_co_handlers(org: Org)
     appeal = accepted(org)
     due = appeal.closure_due
     response = act(
-        org.secretary_a, appeal, "assign", handler=org.grid_member.pk, measure="增开班车", co_handlers=[org.leader.pk]
+        org.secretary_a,
+        appeal,
+        "assign",
+        handler=org.grid_member.pk,
+        measure="增开班车",
+        co_handlers=[org.leader.pk],
     )
     assert response.status_code == 302
     appeal.refresh_from_db()
@@ -302,7 +327,9 @@ def test_assign_names_handler_measure_default_deadline_and_co_handlers(org: Org)
 def test_assign_refuses_past_deadline_and_outsiders(org: Org) -> None:
     appeal = accepted(org)
     past = (timezone.localtime() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    response = act(org.secretary_a, appeal, "assign", handler=org.grid_member.pk, measure="增开", deadline=past)
+    response = act(
+        org.secretary_a, appeal, "assign", handler=org.grid_member.pk, measure="增开", deadline=past
+    )
     assert response.status_code == 400
     assert "办结时限不能早于当前时间" in response.content.decode()
     # secretary_b holds no role in branch A's chain: not a choice.
@@ -318,7 +345,11 @@ def test_assign_with_explicit_deadline(org: Org) -> None:
     appeal = accepted(org)
     later = timezone.localtime() + dt.timedelta(days=20)
     response = act(
-        org.secretary_a, appeal, "assign", handler=org.grid_member.pk, measure="增开",
+        org.secretary_a,
+        appeal,
+        "assign",
+        handler=org.grid_member.pk,
+        measure="增开",
         deadline=later.strftime("%Y-%m-%dT%H:%M"),
     )
     assert response.status_code == 302
@@ -331,7 +362,10 @@ def test_transfer_needs_a_reason(org: Org) -> None:
     appeal = assigned(org)
     assert act(org.secretary_a, appeal, "transfer", handler=org.department.pk, reason="  ").status_code == 400
     assert Appeal.objects.get(pk=appeal.pk).handler == org.grid_member
-    assert act(org.secretary_a, appeal, "transfer", handler=org.department.pk, reason="涉及全公司").status_code == 302
+    assert (
+        act(org.secretary_a, appeal, "transfer", handler=org.department.pk, reason="涉及全公司").status_code
+        == 302
+    )
     assert Appeal.objects.get(pk=appeal.pk).handler == org.department
     assert appeal.events.filter(kind=EventKind.TRANSFERRED, text="涉及全公司").exists()
     assert act(org.grid_member, appeal, "transfer", handler=org.grid_member.pk, reason="x").status_code == 404
@@ -380,7 +414,10 @@ def test_return_visit_after_five_days_closes(org: Org) -> None:
     with time_machine.travel(timezone.now() + dt.timedelta(days=6)):
         assert "return_visit" in action_keys(detail(org.secretary_a, appeal))
         assert act(org.grid_member, appeal, "return_visit", rating="satisfied", text="x").status_code == 404
-        assert act(org.secretary_a, appeal, "return_visit", rating="satisfied", text="电话回访").status_code == 302
+        assert (
+            act(org.secretary_a, appeal, "return_visit", rating="satisfied", text="电话回访").status_code
+            == 302
+        )
     appeal.refresh_from_db()
     assert (appeal.state, appeal.rating) == (State.CLOSED, "satisfied")
 
@@ -414,8 +451,10 @@ def test_merge_into_an_appeal_in_scope_only(org: Org) -> None:
     assert act(org.grid_member, original, "merge", into=duplicate.number).status_code == 404
 
 
-@pytest.mark.parametrize("action", ["triage", "assign", "transfer", "progress", "reply", "note",
-                                    "return_visit", "close", "reopen", "merge"])
+@pytest.mark.parametrize(
+    "action",
+    ["triage", "assign", "transfer", "progress", "reply", "note", "return_visit", "close", "reopen", "merge"],
+)
 def test_every_action_is_post_only_and_out_of_scope_is_404(org: Org, action: str) -> None:
     appeal = assigned(org)
     url = reverse(f"appeal_{action}", args=[appeal.pk])
