@@ -105,7 +105,8 @@ def _event(
 
 
 def _locked(appeal: Appeal) -> Appeal:
-    return Appeal.objects.select_for_update().select_related("unit", "category").get(pk=appeal.pk)
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to category.
+    return Appeal.objects.select_for_update(of=("self",)).select_related("unit", "category").get(pk=appeal.pk)
 
 
 def branch_of(unit: Unit) -> Unit:
