@@ -6,6 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from lianxin.appeals.services import appeals_escalate_overdue
+from lianxin.appeals.wecom import wecom_send_reply  # noqa: F401  (registers the task with the consumer)
 
 
 @db_periodic_task(crontab(minute="*/10"))  # type: ignore[untyped-decorator]
