@@ -161,6 +161,10 @@ def filter_ledger(user: UserLike, flt: LedgerFilter, *, now: dt.datetime | None 
     return appeals.order_by("-received_at", "-pk")
 
 
+# The handler's name from their file, else their login name.
+_HANDLER_NAME = Coalesce(F("handler__person__name"), F("handler__username"), Value(""))
+
+
 def count_capped(appeals: QuerySet[Appeal], cap: int = COUNT_CAP) -> int:
     """At most cap + 1: an exact COUNT over a million rows costs more than the page (as for people)."""
     return appeals.order_by()[: cap + 1].count()
@@ -182,21 +186,26 @@ def ledger_page(appeals: QuerySet[Appeal], number: int) -> LedgerPage:
     number = min(max(number, 1), MAX_PAGE)
     offset = (number - 1) * PAGE_SIZE
     rows: list[Appeal] = list(
-        appeals.select_related("unit", "category", "handler")
+        appeals.select_related("unit", "category")
         .defer("text", "measure", "receipt_hash", "unit__party_name")
-        .annotate(text_head=Substr("text", 1, 60))[offset : offset + PAGE_SIZE + 1]
+        .annotate(text_head=Substr("text", 1, 60), handler_name=_HANDLER_NAME)
+        [offset : offset + PAGE_SIZE + 1]
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    total = offset + len(rows) if not more else count_capped(appeals)
+    if rows and not more:  # the last page knows the exact total
+        total, capped = offset + len(rows), False
+    else:
+        total = count_capped(appeals)
+        total, capped = min(total, COUNT_CAP), total > COUNT_CAP
     return LedgerPage(
         rows=rows,
         number=number,
         has_next=more and number < MAX_PAGE,
         first=offset + 1 if rows else 0,
         last=offset + len(rows),
-        total=min(total, COUNT_CAP),
-        total_capped=total > COUNT_CAP,
+        total=total,
+        total_capped=capped,
     )
 
 
@@ -220,7 +229,7 @@ def _export_queryset(appeals: QuerySet[Appeal]) -> QuerySet[Any]:
     )
     return appeals.annotate(
         submitter_name=F("submitter__name"),
-        handler_name=Coalesce(F("handler__person__name"), F("handler__username"), Value("")),
+        handler_name=_HANDLER_NAME,
         on_board=Exists(published),
     ).values_list(*_EXPORT_FIELDS)
 
@@ -385,7 +394,7 @@ def _indicator_counts(now: dt.datetime) -> dict[str, Count]:
         Q(first_response_at__isnull=False) | Q(response_due__lt=now)
     )
     closure_counted = Q(closure_due__isnull=False) & (Q(answered_at__isnull=False) | Q(closure_due__lt=now))
-    return {
+    counts = {
         "total": Count("pk"),
         "response_due": Count("pk", filter=response_counted),
         "responded": Count("pk", filter=Q(first_response_at__lte=F("response_due"))),
@@ -395,6 +404,8 @@ def _indicator_counts(now: dt.datetime) -> dict[str, Count]:
         "satisfied": Count("pk", filter=Q(rating__in=list(SATISFIED_RATINGS))),
         "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
     }
+    # Prefixed: an annotation may not share a name with a field (response_due, closure_due).
+    return {f"n_{name}": count for name, count in counts.items()}
 
 
 def unit_indicators(
@@ -417,7 +428,9 @@ def unit_indicators(
         .annotate(**_indicator_counts(moment))
         .order_by()
     )
-    by_prefix = {row.pop("prefix"): row for row in grouped}
+    by_prefix = {
+        row.pop("prefix"): {name.removeprefix("n_"): value for name, value in row.items()} for row in grouped
+    }
     rows: list[Indicators] = []
     own = by_prefix.get(unit.path)
     if own:

@@ -83,7 +83,7 @@ def test_board_stats_equal_independent_counts(org: Org) -> None:
         for a in received:
             by_category[a.category_id or ""] = by_category.get(a.category_id or "", 0) + 1
         due = [a for a in mine if a.closure_due and start <= a.closure_due < end]
-        on_time = [a for a in due if a.answered_at and a.answered_at <= a.closure_due]
+        on_time = [a for a in due if a.answered_at and a.closure_due and a.answered_at <= a.closure_due]
         ratings = [e for e in AppealEvent.objects.select_related("appeal__unit")
                    if e.kind in (EventKind.RATED, EventKind.RETURN_VISIT) and start <= e.at < end
                    and e.appeal.unit.path.startswith(unit.path)]
