@@ -35,11 +35,12 @@ from lianxin.api.appeal_schemas import (
     TriageIn,
 )
 from lianxin.api.schemas import ErrorOut
-from lianxin.appeals import ratelimit, receipts, services
+from lianxin.appeals import services
 from lianxin.appeals.access import appeal_for
 from lianxin.appeals.codes import OPEN_STATES, STAFF_CHANNELS, Channel, State
 from lianxin.appeals.models import Appeal, AppealEvent, Category
 from lianxin.appeals.scope import appeals_visible_to, can_enter_on_behalf, can_handle, is_submitter
+from lianxin.appeals.views import receipt as receipt_pages
 from lianxin.org.access import unit_for
 from lianxin.org.models import Person, Role
 from lianxin.org.scope import UserLike, grants_of, own_person_id, people_visible_to
@@ -362,23 +363,23 @@ def appeal_assign(request: HttpRequest, appeal_id: int, payload: AssignIn) -> An
 
 
 def _too_many() -> JsonResponse:
-    response = JsonResponse({"detail": "尝试次数过多，请稍后再试。"}, status=429)
-    response["Retry-After"] = str(ratelimit.RECEIPT_LIMIT.window_seconds)
+    response = JsonResponse({"detail": "尝试次数过多，请 10 分钟后再试。"}, status=429)
+    response["Retry-After"] = str(receipt_pages.WINDOW_SECONDS)
     return response
 
 
-def _by_receipt(code: str) -> Appeal:
-    """The appeal the receipt belongs to, or 404; a miss costs the same Argon2 check as a hit."""
-    parts = receipts.split(code)
-    lookup, secret = parts if parts is not None else ("", "")
-    appeal = (
-        Appeal.objects.select_related("category").filter(receipt_lookup=lookup).first() if lookup else None
-    )
-    # verify() never succeeds without a stored hash; the second test only narrows the type.
-    stored = appeal.receipt_hash if appeal is not None else None
-    if not receipts.verify(stored, secret or "-") or appeal is None:
-        raise Http404("receipt")
-    return appeal
+def _by_receipt(request: HttpRequest, code: str) -> Appeal | JsonResponse:
+    """The appeal the receipt belongs to, 429 while this client is blocked, else 404 on a wrong code.
+
+    The check and its failure counters are the web form's, so guesses through the page and through the
+    API draw on one budget; a miss costs the same Argon2 verification as a hit.
+    """
+    if receipt_pages._blocked(request):
+        return _too_many()
+    try:
+        return receipt_pages._appeal_by_receipt(request, code)
+    except receipt_pages.ReceiptRefused:
+        raise Http404("receipt") from None
 
 
 def _public(appeal: Appeal) -> dict[str, Any]:
@@ -402,17 +403,16 @@ def _public(appeal: Appeal) -> dict[str, Any]:
 @router.post("/receipts/status", auth=None, response={200: ReceiptOut, 404: ErrorOut, 429: ErrorOut},
              summary="凭回执码查询办理进展（无需令牌）")
 def receipt_status(request: HttpRequest, payload: ReceiptIn) -> Any:
-    if not ratelimit.hit(request, ratelimit.RECEIPT_LIMIT):
-        return _too_many()
-    return _public(_by_receipt(payload.code))
+    appeal = _by_receipt(request, payload.code)
+    return appeal if isinstance(appeal, JsonResponse) else _public(appeal)
 
 
 @router.post("/receipts/rate", auth=None, response={200: ReceiptOut, **ERRORS, 429: ErrorOut},
              summary="凭回执码评价答复（无需令牌）")
 def receipt_rate(request: HttpRequest, payload: RateIn) -> Any:
-    if not ratelimit.hit(request, ratelimit.RECEIPT_LIMIT):
-        return _too_many()
-    appeal = _by_receipt(payload.code)
+    appeal = _by_receipt(request, payload.code)
+    if isinstance(appeal, JsonResponse):
+        return appeal
     try:
         appeal = services.appeal_rate(appeal=appeal, rating=payload.rating, comment=payload.comment)
     except services.TransitionError as exc:

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from lianxin.api.models import ApiToken
@@ -409,10 +410,15 @@ def test_wrong_receipts_are_404_and_the_code_never_goes_in_the_url(org: Org) -> 
     assert appeal.rating == ""
 
 
-def test_receipt_guessing_is_rate_limited_per_address(org: Org) -> None:
+def test_receipt_guessing_is_rate_limited_per_address_together_with_the_web_form(org: Org) -> None:
     _, code = _anonymous_with_receipt(org)
     api = Api()
-    statuses = [api.post("/receipts/status", {"code": f"WRONG-{i}"}).status_code for i in range(20)]
+    # Correct codes are never counted against the client.
+    assert {api.post("/receipts/status", {"code": code}).status_code for _ in range(12)} == {200}
+    for i in range(5):
+        refused = Client().post(reverse("receipt_lookup"), {"code": "A" * 23 + "BCDEF"[i]})
+        assert refused.status_code == 403
+    statuses = [api.post("/receipts/status", {"code": f"WRONG-{i}"}).status_code for i in range(5)]
     assert set(statuses) == {404}
     blocked = api.post("/receipts/status", {"code": code})
     assert blocked.status_code == 429 and blocked.json()["detail"] and blocked["Retry-After"]
