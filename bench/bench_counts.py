@@ -1,6 +1,7 @@
 """Server-side timings of the pages and API calls that show subtree people counts and coverage, against an
 already seeded database (`manage.py demo_seed --people 500000`): median and p95 over N requests each,
-cold (Django's cache cleared before every request) and warm, and the SQL queries of one request.
+cold (Django's cache cleared before every request) and warm, the median CPU time of this process
+(Django and the templates, not the database) and the SQL queries of one request.
 
     DATABASE_URL=postgres://... uv run python bench/bench_counts.py [N]
 
@@ -68,7 +69,8 @@ def main(n: int) -> None:
     # One request before any timing loads the URLconf, the views and the API schema into the process,
     # so that "first" below is a fresh database session, not Python's imports.
     client.get(reverse("login"))
-    print(f"{Unit.objects.count()} units, {Person.objects.count()} people, {connection.vendor}, n={n}")
+    print(f"{Unit.objects.count()} units, {Person.objects.count()} people, {connection.vendor}, n={n}, "
+          f"load average {os.getloadavg()[0]:.2f}")
     for label, path in cases:
         # The very first request on a fresh database session, nothing cached anywhere in Django.
         cache.clear()
@@ -79,19 +81,21 @@ def main(n: int) -> None:
         assert response.status_code == 200, (label, response.status_code)
         results = {}
         for mode in ("cold", "warm"):
-            times = []
+            times, cpu = [], []
             for _ in range(n):
                 if mode == "cold":
                     cache.clear()
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 client.get(path)
                 times.append((time.perf_counter() - start) * 1000)
-            results[mode] = (statistics.median(times), percentile(times, 0.95))
+                cpu.append((time.process_time() - start_cpu) * 1000)
+            results[mode] = (statistics.median(times), percentile(times, 0.95), statistics.median(cpu))
         with CaptureQueriesContext(connection) as queries:
             client.get(path)
         cold, warm = results["cold"], results["warm"]
         print(f"{label:30s} first {first:7.1f} ms | cold median {cold[0]:7.1f} p95 {cold[1]:7.1f} ms | "
-              f"warm median {warm[0]:7.1f} p95 {warm[1]:7.1f} ms | queries {len(queries)}")
+              f"warm median {warm[0]:7.1f} p95 {warm[1]:7.1f} ms | Python CPU {warm[2]:6.1f} ms | "
+              f"queries {len(queries)}")
 
 
 if __name__ == "__main__":
