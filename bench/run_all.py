@@ -56,8 +56,12 @@ def markdown(small: dict[str, Any], big: dict[str, Any]) -> str:
     lines = [
         f"### {big['database']}: {big['people']:,} people in {big['units']:,} units",
         "",
-        f"Seed time: {big['seed_seconds']} s (migrate {big['migrate_seconds']} s). "
-        f"{big['requests']} timed requests per page after 3 warm-up requests (the first on cold caches: "
+        (
+            f"Seed time: {big['seed_seconds']} s (migrate {big['migrate_seconds']} s). "
+            if big["seed_seconds"]
+            else "Database reused (--reuse): no seed time. "
+        )
+        + f"{big['requests']} timed requests per page after 3 warm-up requests (the first on cold caches: "
         f'"cold ms"); queries counted on cold caches; Python {big["python"]}; '
         f"load average {big['load_average'][0]} → {big['load_average'][1]}.",
         "",
