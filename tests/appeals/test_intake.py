@@ -250,3 +250,11 @@ def test_every_persona_can_open_the_employee_form(org: Org) -> None:
     users = get_user_model().objects.all()
     for user in users:
         assert login(user).get(reverse("appeal_new")).status_code == 200
+
+
+def test_the_employee_form_links_to_staff_entry_and_informant_reports_only_for_those_roles(org: Org) -> None:
+    staff_url, informant_url = reverse("appeal_staff_new"), reverse("appeal_informant_new")
+    employee_page = login(org.employee).get(reverse("appeal_new")).content.decode()
+    assert staff_url not in employee_page and informant_url not in employee_page
+    assert staff_url in login(org.secretary_a).get(reverse("appeal_new")).content.decode()
+    assert informant_url in login(org.informant).get(reverse("appeal_new")).content.decode()

@@ -87,7 +87,13 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
         result = _try_submit(form, data["attachments"], **submit)
         if result is not None:
             return _submitted(request, result, named=not result.appeal.is_anonymous)
-    return _form_page(request, "appeals/intake/new.html", {"form": form, "has_person": person is not None})
+    context = {
+        "form": form,
+        "has_person": person is not None,
+        "may_enter_for_others": can_enter_on_behalf(request.user),
+        "is_informant": any(g.role == Role.INFORMANT for g in grants_of(request.user)),
+    }
+    return _form_page(request, "appeals/intake/new.html", context)
 
 
 @require_http_methods(["GET", "POST"])
