@@ -1,0 +1,1 @@
+"""A minimal Django project around django-helpdesk, for the peer benchmark only."""
