@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db import connection
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, Substr, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from lianxin.appeals.codes import SATISFIED_RATINGS, Channel, EventKind, Grade, Rating, State
 from lianxin.appeals.models import Appeal, AppealEvent, BoardItem, BoardStatus, Category
@@ -47,6 +47,42 @@ def may_use_ledger(user: UserLike) -> bool:
     return bool(supervised_paths(user))
 
 
+# Past this many units holding appeals, a subtree is filtered by a join on the unit path.
+SUBTREE_ID_LIMIT = 20_000
+
+# The distinct units that hold appeals, found by one index probe per unit (a loose index scan), then
+# narrowed to the subtree. Appeals gather on few units (branches, the company level), so this is a
+# handful of probes however many units the subtree has.
+_UNITS_HOLDING_APPEALS = """
+WITH RECURSIVE held(unit_id) AS (
+    (SELECT unit_id FROM appeals_appeal ORDER BY unit_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.unit_id FROM appeals_appeal a WHERE a.unit_id > held.unit_id ORDER BY a.unit_id LIMIT 1)
+    FROM held WHERE held.unit_id IS NOT NULL
+)
+SELECT u.id FROM held JOIN org_unit u ON u.id = held.unit_id WHERE u.path LIKE %s
+LIMIT %s
+"""
+
+
+def subtree_q(unit_path: str) -> Q:
+    """Appeals whose unit lies under the path.
+
+    On PostgreSQL a branch's subtree is sent as the ids of its units that hold appeals: the planner then
+    reads from the statistics how many appeals those are. Written as a join on the path, it cannot, and
+    for a branch with few appeals it walks the whole received_at index looking for them (1.9 s against
+    under 10 ms at 1,000,000 appeals). The whole tree (a root) needs no list: every appeal is under it.
+    """
+    if connection.vendor != "postgresql" or len(unit_path) <= Unit.steplen:
+        return Q(unit__path__startswith=unit_path)
+    with connection.cursor() as cursor:
+        cursor.execute(_UNITS_HOLDING_APPEALS, [unit_path + "%", SUBTREE_ID_LIMIT + 1])
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) > SUBTREE_ID_LIMIT:
+        return Q(unit__path__startswith=unit_path)
+    return Q(unit_id__in=ids)
+
+
 def ledger_base(user: UserLike) -> QuerySet[Appeal]:
     """appeals_visible_to narrowed to the appeals the user supervises (secretary and above): the ledger
     is a supervisor's document, so a handler's own or co-handled appeals elsewhere do not belong in it."""
@@ -55,7 +91,7 @@ def ledger_base(user: UserLike) -> QuerySet[Appeal]:
         return Appeal.objects.none()
     where = Q()
     for path in paths:
-        where |= Q(unit__path__startswith=path)
+        where |= subtree_q(path)
     return Appeal.objects.filter(where)
 
 
@@ -143,7 +179,7 @@ def filter_ledger(user: UserLike, flt: LedgerFilter, *, now: dt.datetime | None 
     """The ledger's appeals, newest first."""
     if flt.unit is not None:
         # Everything under a supervised unit is supervised, so the scope's OR-filter would only repeat it.
-        appeals: QuerySet[Appeal] = Appeal.objects.filter(unit__path__startswith=flt.unit.path)
+        appeals: QuerySet[Appeal] = Appeal.objects.filter(subtree_q(flt.unit.path))
     else:
         appeals = ledger_base(user)
     if flt.start:
@@ -193,7 +229,7 @@ def ledger_page(appeals: QuerySet[Appeal], number: int) -> LedgerPage:
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    if rows and not more:  # the last page knows the exact total
+    if (rows or number == 1) and not more:  # the last page knows the exact total
         total, capped = offset + len(rows), False
     else:
         total = count_capped(appeals)
@@ -218,8 +254,8 @@ def export_headers() -> list[str]:
             _("是否办结"), _("回访满意度"), _("是否公示")]
 
 
-_EXPORT_FIELDS = ("pk", "number", "received_at", "channel", "is_anonymous", "submitter_name", "unit_id",
-                  "category__label", "grade", "text", "handler_name", "measure", "closure_due", "state",
+_EXPORT_FIELDS = ("pk", "number", "received_day", "channel", "is_anonymous", "submitter_name", "unit_id",
+                  "category__label", "grade", "text", "handler_name", "measure", "due_day", "state",
                   "rating", "on_board")
 
 
@@ -228,35 +264,36 @@ def _export_queryset(appeals: QuerySet[Appeal]) -> QuerySet[Any]:
         appeal_id=OuterRef("pk"), approved=True, board__status=BoardStatus.PUBLISHED
     )
     return appeals.annotate(
+        # Local days from the database: cheaper than converting aware datetimes row by row.
+        received_day=TruncDate("received_at"),
+        due_day=TruncDate("closure_due"),
         submitter_name=F("submitter__name"),
         handler_name=_HANDLER_NAME,
         on_board=Exists(published),
     ).values_list(*_EXPORT_FIELDS)
 
 
-def _local_date(moment: dt.datetime | None) -> dt.date | None:
-    return timezone.localtime(moment).date() if moment is not None else None
-
-
-def _events_of(ids: list[int]) -> dict[int, list[tuple[dt.datetime, str, str]]]:
-    """Every event of a chunk of appeals in one query, internal notes included (the ledger is internal)."""
-    events: dict[int, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
+def _events_of(ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Every event of a chunk of appeals in one query, internal notes included (the ledger is internal).
+    The database gives the local day as text: converting 100,000s of aware datetimes in Python costs more
+    than the query."""
+    events: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     rows = (
         AppealEvent.objects.filter(appeal_id__in=ids)
+        .annotate(day=Cast(TruncDate("at"), CharField()))
         .order_by("appeal_id", "at", "pk")
-        .values_list("appeal_id", "at", "kind", "text")
+        .values_list("appeal_id", "day", "kind", "text")
     )
-    for appeal_id, at, kind, text in rows:
-        events[appeal_id].append((at, kind, text))
+    for appeal_id, day, kind, text in rows:
+        events[appeal_id].append((day, kind, text))
     return events
 
 
-def _process(events: list[tuple[dt.datetime, str, str]], kinds: dict[str, str]) -> tuple[str, str]:
+def _process(events: list[tuple[str, str, str]], kinds: dict[str, str]) -> tuple[str, str]:
     """(办理过程, 答复内容及日期) from an appeal's events."""
     lines: list[str] = []
     reply = ""
-    for at, kind, text in events:
-        day = f"{timezone.localtime(at):%Y-%m-%d}"
+    for day, kind, text in events:
         label = kinds.get(kind, kind)
         lines.append(f"{day} {label}：{text}" if text else f"{day} {label}")
         if kind == EventKind.REPLIED:
@@ -267,9 +304,9 @@ def _process(events: list[tuple[dt.datetime, str, str]], kinds: dict[str, str]) 
 def ledger_rows(appeals: QuerySet[Appeal]) -> Iterator[list[Any]]:
     """The export's rows in the ledger's order; events, unit labels and board flags come per chunk of
     appeals (one events query per chunk), never per appeal."""
-    channels = dict(Channel.choices)
-    grades = dict(Grade.choices)
-    ratings = dict(Rating.choices)
+    channels = {k: str(v) for k, v in Channel.choices}
+    grades = {k: str(v) for k, v in Grade.choices}
+    ratings = {k: str(v) for k, v in Rating.choices}
     kinds = {k: str(v) for k, v in EventKind.choices}
     yes, no, anonymous = _("是"), _("否"), _("匿名")
     labels: dict[int, str] = {}
@@ -286,10 +323,10 @@ def ledger_rows(appeals: QuerySet[Appeal]) -> Iterator[list[Any]]:
              due, state, rating, on_board) in chunk:
             serial += 1
             process, reply = _process(events.get(pk, []), kinds)
-            yield [serial, number, _local_date(received), str(channels.get(channel, channel)),
+            yield [serial, number, received, channels.get(channel, channel),
                    anonymous if is_anon else (person or ""), labels.get(unit_id, ""), category or "",
-                   str(grades.get(grade, grade)), text, handler, measure, _local_date(due), process, reply,
-                   yes if state == State.CLOSED else no, str(ratings.get(rating, rating)),
+                   grades.get(grade, grade), text, handler, measure, due, process, reply,
+                   yes if state == State.CLOSED else no, ratings.get(rating, rating),
                    yes if on_board else no]
         chunk.clear()
 
@@ -311,17 +348,9 @@ def write_ledger_xlsx(
     sheet.append(export_headers())
     count = 0
     for row in ledger_rows(appeals):
-        cells: list[Any] = []
-        for value in row:
-            if isinstance(value, str):
-                cells.append(neutralise(value))
-            elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # dates are written
-                cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
+        # Plain values: openpyxl gives a date the yyyy-mm-dd format by itself, and a cell object per
+        # date would cost a third of the export's time.
+        sheet.append([neutralise(value) if isinstance(value, str) else value for value in row])
         count += 1
         if progress is not None and count % CHUNK == 0:
             progress(count)

@@ -21,7 +21,7 @@ from lianxin.appeals.models import Category
 from lianxin.org.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-INDICATOR_DAYS = 365
+INDICATOR_DAYS = 90  # a quarter, when the filter names no period
 
 
 def _require_ledger(request: HttpRequest) -> None:
@@ -35,7 +35,7 @@ def _page_number(request: HttpRequest) -> int:
 
 
 def _indicator_period(flt: ledger.LedgerFilter) -> tuple[dt.date, dt.date]:
-    """The filter's period, or the last year when none is chosen."""
+    """The filter's period, or the last quarter when none is chosen."""
     end = flt.end or timezone.localdate()
     start = flt.start or end - dt.timedelta(days=INDICATOR_DAYS)
     return start, end
@@ -61,14 +61,6 @@ def appeal_ledger(request: HttpRequest) -> HttpResponse:
     _require_ledger(request)
     flt = ledger.parse_filter(request.user, request.GET)
     page = ledger.ledger_page(ledger.filter_ledger(request.user, flt), _page_number(request))
-    indicator_unit = flt.unit or Unit.objects.filter(path=ledger.supervised_paths(request.user)[0]).first()
-    start, end = _indicator_period(flt)
-    total: ledger.Indicators | None = None
-    rows: list[ledger.Indicators] = []
-    if indicator_unit is not None:
-        total, rows = ledger.unit_indicators(
-            indicator_unit, ledger.local_midnight(start), ledger.local_midnight(end + dt.timedelta(days=1))
-        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "appeals/ledger/index.html", {
@@ -80,12 +72,34 @@ def appeal_ledger(request: HttpRequest) -> HttpResponse:
         "categories": list(Category.objects.values_list("code", "label")),
         "grades": Grade.choices,
         "states": State.choices,
-        "indicator_unit": indicator_unit,
+        "now": timezone.now(),
+    })
+
+
+@require_GET
+@login_required
+def appeal_ledger_indicators(request: HttpRequest) -> HttpResponse:
+    """The per-unit indicators for the ledger's unit and period, loaded after the page (htmx): one
+    aggregate over a quarter's appeals costs more than the whole first page."""
+    _require_ledger(request)
+    flt = ledger.parse_filter(request.user, request.GET)
+    unit = flt.unit or Unit.objects.filter(path=ledger.supervised_paths(request.user)[0]).first()
+    if unit is None:
+        raise Http404("unit")
+    start, end = _indicator_period(flt)
+    total, rows = ledger.unit_indicators(
+        unit, ledger.local_midnight(start), ledger.local_midnight(end + dt.timedelta(days=1))
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("unit", None)
+    return render(request, "appeals/ledger/_indicators.html", {
+        "indicator_unit": unit,
         "indicator_total": total,
         "indicator_rows": rows,
         "indicator_start": start,
         "indicator_end": end,
-        "now": timezone.now(),
+        "drill_query": query.urlencode(),
     })
 
 
@@ -157,6 +171,7 @@ def appeal_ledger_job_delete(request: HttpRequest, token: str) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("ledger/", appeal_ledger, name="appeal_ledger"),
+    path("ledger/indicators/", appeal_ledger_indicators, name="appeal_ledger_indicators"),
     path("ledger/export.xlsx", appeal_ledger_export, name="appeal_ledger_export"),
     path("ledger/export/<str:token>/", appeal_ledger_job, name="appeal_ledger_job"),
     path("ledger/export/<str:token>/file", appeal_ledger_download, name="appeal_ledger_download"),
