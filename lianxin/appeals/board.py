@@ -294,12 +294,17 @@ def board_item_add(
     return BoardItem.objects.create(board=board, appeal=appeal, summary=text.summary, handling=text.handling)
 
 
+def _locked_item(pk: int, *related: str) -> BoardItem:
+    # of=self: the submitter is an outer join, which PostgreSQL will not lock.
+    items = BoardItem.objects.select_for_update(of=("self",))
+    locked: BoardItem = items.select_related("board__unit__kind", *related).get(pk=pk)
+    return locked
+
+
 @transaction.atomic
 def board_item_update(*, item: BoardItem, actor: UserLike, summary: str, handling: str) -> BoardItem:
     """Rewrite an item; a changed text must be approved again."""
-    item = BoardItem.objects.select_for_update().select_related("board__unit__kind", "appeal__submitter").get(
-        pk=item.pk
-    )
+    item = _locked_item(item.pk, "appeal__submitter")
     if item.board.status != BoardStatus.DRAFT:
         raise ValidationError(_("该月公示已发布，不能再修改。"), code="published")
     _require_manager(actor, item.board.unit)
@@ -313,7 +318,7 @@ def board_item_update(*, item: BoardItem, actor: UserLike, summary: str, handlin
 
 @transaction.atomic
 def board_item_approve(*, item: BoardItem, actor: UserLike) -> BoardItem:
-    item = BoardItem.objects.select_for_update().select_related("board__unit__kind").get(pk=item.pk)
+    item = _locked_item(item.pk)
     if item.board.status != BoardStatus.DRAFT:
         raise ValidationError(_("该月公示已发布，不能再修改。"), code="published")
     _require_manager(actor, item.board.unit)
@@ -324,7 +329,7 @@ def board_item_approve(*, item: BoardItem, actor: UserLike) -> BoardItem:
 
 @transaction.atomic
 def board_item_remove(*, item: BoardItem, actor: UserLike) -> None:
-    item = BoardItem.objects.select_for_update().select_related("board__unit__kind").get(pk=item.pk)
+    item = _locked_item(item.pk)
     if item.board.status != BoardStatus.DRAFT:
         raise ValidationError(_("该月公示已发布，不能再修改。"), code="published")
     _require_manager(actor, item.board.unit)
