@@ -7,6 +7,7 @@ must share MEDIA_ROOT anyway to hand over the workbook, and a file outlives a pe
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -17,11 +18,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from lianxin.appeals.ledger import filter_ledger, log_export, parse_filter, write_ledger_xlsx
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# A ledger holds every appeal's words: the file is kept a day for its owner, then removed.
+EXPORT_TTL = dt.timedelta(hours=24)
 
 
 def export_dir() -> Path:
@@ -101,3 +105,22 @@ def ledger_export_task(token: str) -> None:
         raise
     job_write(token, state="done", done=rows, total=rows, finished_at=timezone.now().isoformat())
     log_export(user=user, rows=rows, background=True, flt=flt)
+
+
+def exports_purge(*, now: dt.datetime | None = None) -> int:
+    """Remove export files and job records older than EXPORT_TTL; returns how many files went."""
+    folder = export_dir()
+    if not folder.is_dir():
+        return 0
+    cutoff = (now or timezone.now()).timestamp() - EXPORT_TTL.total_seconds()
+    removed = 0
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+@db_periodic_task(crontab(minute="17"))  # type: ignore[untyped-decorator]
+def exports_purge_task() -> int:
+    return exports_purge()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from lianxin.appeals.ledger_tasks import ledger_export_task  # noqa: F401  (registers the task with the consumer)
 from lianxin.appeals.services import appeals_escalate_overdue
 from lianxin.appeals.wecom import wecom_send_reply  # noqa: F401  (registers the task with the consumer)
 

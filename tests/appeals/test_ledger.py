@@ -257,3 +257,21 @@ def test_query_counts_do_not_grow_with_rows(org: Org, data: Data, monkeypatch: p
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(reverse("appeal_ledger_export")).status_code == 200
     assert sum('"appeals_appealevent"' in q["sql"] for q in ctx.captured_queries) == 4
+
+
+def test_export_files_are_purged_after_a_day(settings: Any, tmp_path: Any) -> None:
+    import os
+
+    from lianxin.appeals import ledger_tasks as jobs
+
+    settings.MEDIA_ROOT = tmp_path
+    old, new = "o" * 30, "n" * 30
+    for token in (old, new):
+        jobs.job_write(token, user_id=1, state="done")
+        jobs.export_file(token).write_bytes(b"x")
+    day_ago = (dt.datetime.now(tz=TZ) - dt.timedelta(hours=25)).timestamp()
+    for path in (jobs.export_file(old), tmp_path / "exports" / f"{old}.json"):
+        os.utime(path, (day_ago, day_ago))
+    assert jobs.exports_purge() == 2
+    assert jobs.job_read(old) is None and not jobs.export_file(old).exists()
+    assert jobs.job_read(new) is not None and jobs.export_file(new).exists()
