@@ -8,7 +8,16 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from lianxin.org.models import InformantKind, Pairing, Person, PoliticalStatus, Role, RoleAssignment, Unit, UnitKind
+from lianxin.org.models import (
+    InformantKind,
+    Pairing,
+    Person,
+    PoliticalStatus,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitKind,
+)
 
 User = get_user_model()
 PASSWORD = "Lianxin-test-2026"

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from lianxin.appeals.models import Appeal
-from tests.e2e.conftest import browser, no_horizontal_overflow, phone, screenshot  # noqa: F401 - fixtures
+from tests.browser import no_horizontal_overflow, screenshot
 from tests.factories import PASSWORD, build_org
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _tap_height(page: Any, selector: str) -> float:
@@ -19,7 +19,7 @@ def _tap_height(page: Any, selector: str) -> float:
     return float(box["height"]) if box else 0.0
 
 
-def test_public_anonymous_submit_and_follow_on_a_phone(live_server: Any, phone: Any) -> None:  # noqa: F811
+def test_public_anonymous_submit_and_follow_on_a_phone(live_server: Any, phone: Any) -> None:
     build_org()
     page = phone
     page.goto(f"{live_server.url}/appeals/anonymous/")
@@ -42,7 +42,7 @@ def test_public_anonymous_submit_and_follow_on_a_phone(live_server: Any, phone: 
     assert all(c["name"] != "sessionid" for c in page.context.cookies())
 
 
-def test_employee_form_on_a_phone(live_server: Any, phone: Any) -> None:  # noqa: F811
+def test_employee_form_on_a_phone(live_server: Any, phone: Any) -> None:
     build_org()
     page = phone
     page.goto(f"{live_server.url}/accounts/login/")

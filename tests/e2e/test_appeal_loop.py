@@ -9,10 +9,10 @@ import pytest
 
 from lianxin.appeals.codes import State
 from lianxin.appeals.models import Appeal
-from tests.e2e.conftest import no_horizontal_overflow, screenshot
+from tests.browser import no_horizontal_overflow, screenshot
 from tests.factories import PASSWORD, build_org
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True, "locale": "zh-CN"}

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from lianxin.audit.models import AccessLog
-from tests.e2e.conftest import no_horizontal_overflow, screenshot
+from tests.browser import no_horizontal_overflow, screenshot
 from tests.factories import PASSWORD, Org, build_org
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_secretary_opens_grid_then_person_file_on_a_phone(live_server: Any, phone: Any) -> None:
