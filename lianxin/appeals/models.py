@@ -181,6 +181,9 @@ class Appeal(models.Model):
             models.Index(fields=["handler", "state"]),
             models.Index(fields=["state", "closure_due"]),
             models.Index(fields=["category", "received_at"]),
+            # The ledger's grade + overdue filter and its capped count: an index range instead of a heap scan
+            # over every open appeal (bench/RESULTS.md, Appeals).
+            models.Index(fields=["grade", "state", "closure_due"], name="appeal_grade_state_due"),
         ]
         constraints = [
             models.CheckConstraint(
