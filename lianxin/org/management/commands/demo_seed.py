@@ -12,6 +12,8 @@ from lianxin.org.demo.rows import analyze
 from lianxin.org.demo.structure import DEFAULT_PEOPLE, MIN_PEOPLE
 from lianxin.org.models import Pairing, Person, Responsibility, Unit, UnitCount
 
+DEMO_APPEALS_UP_TO = 5000  # people
+
 
 class Command(BaseCommand):
     help = "Build the demo enterprise: a hydropower plant with its branches, grids, people and logins."
@@ -48,13 +50,19 @@ class Command(BaseCommand):
             seed=options["seed"],
             progress=(lambda msg: self.stdout.write(f"  … {msg}")) if verbose else None,
         )
+        appeals = 0
+        if people <= DEMO_APPEALS_UP_TO:
+            # The small demo also shows appeals in every state; at benchmark scale they are seeded apart.
+            from lianxin.appeals.demo import seed_demo_appeals
+
+            appeals = seed_demo_appeals(seed=options["seed"])
         analyze(Unit, Person, Pairing, Responsibility, UnitCount)
         seconds = time.perf_counter() - started  # the commit and the statistics included
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo seeded in {seconds:.1f} s: {result.people} people, {result.units} units, "
                 f"{result.grids} grids, {result.pairings} pairings ({result.gaps} people deliberately "
-                f"without a contact), {result.responsibilities} responsibilities."
+                f"without a contact), {result.responsibilities} responsibilities, {appeals} appeals."
             )
         )
         self.stdout.write("Run `manage.py demo_logins` for the persona logins.")
