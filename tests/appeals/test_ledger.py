@@ -275,3 +275,13 @@ def test_export_files_are_purged_after_a_day(settings: Any, tmp_path: Any) -> No
     assert jobs.exports_purge() == 2
     assert jobs.job_read(old) is None and not jobs.export_file(old).exists()
     assert jobs.job_read(new) is not None and jobs.export_file(new).exists()
+
+
+def test_each_export_is_logged_without_its_content(
+    org: Org, data: Data, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="lianxin.appeals.ledger"):
+        login(org.department).get(reverse("appeal_ledger_export") + "?grade=red")
+    lines = [r.getMessage() for r in caplog.records if r.name == "lianxin.appeals.ledger"]
+    assert len(lines) == 1 and f"user_id={org.department.pk}" in lines[0] and "rows=1" in lines[0]
+    assert "red" in lines[0] and "设备漏油" not in lines[0] and data.formula.number not in lines[0]
