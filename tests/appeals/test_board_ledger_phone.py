@@ -16,7 +16,7 @@ from lianxin.appeals.codes import Channel
 from tests.browser import no_horizontal_overflow, screenshot
 from tests.factories import PASSWORD, Org, build_org
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _login(page: Any, url: str, username: str) -> None:
