@@ -1,7 +1,7 @@
 """Ledger at scale: the filtered first page of /appeals/ledger/ and a 100,000-row .xlsx export.
 
-Needs a database that already holds the demo plant and about 1,000,000 appeals (see the SQL in
-bench/ledger_appeals.sql). Run:
+Needs a database holding the 500,000-person demo plant (manage.py demo_seed) and 1,000,000 appeals
+(psql -f bench/ledger_appeals.sql; bench/bench_appeals_scale.py --seed loads a comparable set). Run:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lx_ledger uv run python bench/bench_ledger.py
 """
 
