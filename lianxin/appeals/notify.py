@@ -38,6 +38,32 @@ def users_at_level(appeal: Appeal, level: int) -> list[int]:
     )
 
 
+class LevelDirectory:
+    """Every supervising role assignment, loaded once, for sweeps that notify many appeals at a time."""
+
+    def __init__(self) -> None:
+        self._by_role: dict[str, dict[str, set[int]]] = {role: {} for role in LEVEL_ROLES.values()}
+        rows = RoleAssignment.objects.filter(role__in=list(LEVEL_ROLES.values())).values_list(
+            "role", "unit__path", "user_id"
+        )
+        for role, path, user_id in rows:
+            self._by_role[role].setdefault(path, set()).add(user_id)
+
+    def users(self, appeal: Appeal, level: int) -> list[int]:
+        if level == Level.HANDLER:
+            return [appeal.handler_id] if appeal.handler_id else []
+        paths = self._by_role[LEVEL_ROLES[Level(level)]]
+        return sorted({uid for prefix in _prefixes(appeal.unit.path) for uid in paths.get(prefix, ())})
+
+
+def level_message(appeal: Appeal, level: int, *, kind: str) -> str:
+    if kind == "escalated":
+        message = _("诉求 %(n)s 已逾期，升级至%(level)s督办。")
+    else:
+        message = _("诉求 %(n)s 重新办理，由%(level)s督办。")
+    return (message % {"n": appeal.number, "level": Level(level).label})[:300]
+
+
 def _send(appeal: Appeal, user_ids: list[int], kind: str, message: str) -> list[int]:
     Notification.objects.bulk_create(
         [Notification(user_id=uid, appeal=appeal, kind=kind, message=message[:300]) for uid in user_ids]
@@ -58,12 +84,7 @@ def notify_red(appeal: Appeal) -> list[int]:
 
 
 def notify_level(appeal: Appeal, level: int, *, kind: str) -> list[int]:
-    if kind == "escalated":
-        message = _("诉求 %(n)s 已逾期，升级至%(level)s督办。")
-    else:
-        message = _("诉求 %(n)s 重新办理，由%(level)s督办。")
-    text = message % {"n": appeal.number, "level": Level(level).label}
-    return _send(appeal, users_at_level(appeal, level), kind, text)
+    return _send(appeal, users_at_level(appeal, level), kind, level_message(appeal, level, kind=kind))
 
 
 def notifications_mark_read(*, user: Any, ids: Sequence[int] | None = None) -> int:

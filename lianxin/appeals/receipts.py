@@ -15,7 +15,9 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LOOKUP_LEN = 8
 SECRET_LEN = 16
 # Argon2's defaults in production; the test suite, like Django's MD5 hasher there, trades strength for speed.
-_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if settings.TESTING else PasswordHasher()
+_hasher = (
+    PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if settings.TESTING else PasswordHasher()
+)
 # Verifying against this when no row matches keeps a miss as slow as a hit.
 _DUMMY_HASH = _hasher.hash("lianxin-no-such-receipt")
 

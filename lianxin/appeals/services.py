@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.appeals import receipts
 from lianxin.appeals.codes import (
+    OPEN_STATES,
     Channel,
     EventKind,
     Grade,
@@ -27,8 +28,8 @@ from lianxin.appeals.codes import (
     State,
     Track,
 )
-from lianxin.appeals.models import MAX_TEXT, Appeal, AppealEvent, Category, GradeRule
-from lianxin.appeals.notify import notify_level, notify_red
+from lianxin.appeals.models import MAX_TEXT, Appeal, AppealEvent, Category, GradeRule, Notification
+from lianxin.appeals.notify import LevelDirectory, level_message, notify_level, notify_red
 from lianxin.appeals.triage import suggest
 from lianxin.org.models import Person, Unit
 from lianxin.org.scope import UserLike
@@ -504,38 +505,63 @@ def _target_level(overdue_by: dt.timedelta) -> int:
     return level
 
 
-def appeals_escalate_overdue(*, now: dt.datetime | None = None, batch: int = 2000) -> int:
+def appeals_escalate_overdue(*, now: dt.datetime | None = None, batch: int = 500) -> int:
     """The sweep: each overdue appeal climbs handler → secretary → department → leadership, one event per
-    level, with an in-app notice to that level. Returns how many escalations were made."""
+    level, with an in-app notice to that level. Returns how many escalations were made.
+
+    Work is done a chunk at a time: the appeals are locked together, and their events, notices and new
+    levels are written in bulk, so a backlog after a missed day costs a few queries per chunk."""
     moment = now or timezone.now()
-    made = 0
     candidates = (
         Appeal.objects.overdue(moment)
         .filter(level__lt=Level.LEADERSHIP)
         .values_list("pk", "closure_due", "level")
         .order_by("closure_due")
     )
-    for pk, due, level in candidates.iterator(chunk_size=batch):
-        if due is None:
-            continue
-        target = _target_level(moment - due)
-        if target <= level:
-            continue
+    todo = [pk for pk, due, level in candidates if due is not None and _target_level(moment - due) > level]
+    if not todo:
+        return 0
+    directory = LevelDirectory()
+    made = 0
+    for start in range(0, len(todo), batch):
         with transaction.atomic():
-            appeal = Appeal.objects.select_for_update().select_related("unit").get(pk=pk)
-            for step in range(appeal.level + 1, target + 1):
-                _event(
-                    appeal,
-                    EventKind.ESCALATED,
-                    None,
-                    at=moment,
-                    level=step,
-                    overdue_hours=int((moment - due).total_seconds() // 3600),
-                )
-                notify_level(appeal, step, kind="escalated")
-                made += 1
-            appeal.level = target
-            appeal.save(update_fields=["level"])
+            locked = (
+                Appeal.objects.select_for_update(of=("self",))
+                .select_related("unit")
+                .filter(pk__in=todo[start : start + batch], state__in=OPEN_STATES)
+            )
+            events: list[AppealEvent] = []
+            notices: list[Notification] = []
+            raised: dict[int, list[int]] = {}
+            for appeal in locked:
+                due = appeal.closure_due
+                if due is None:
+                    continue
+                target = _target_level(moment - due)
+                for step in range(appeal.level + 1, target + 1):
+                    events.append(
+                        AppealEvent(
+                            appeal=appeal,
+                            kind=EventKind.ESCALATED,
+                            at=moment,
+                            data={
+                                "level": step,
+                                "overdue_hours": int((moment - due).total_seconds() // 3600),
+                            },
+                        )
+                    )
+                    message = level_message(appeal, step, kind="escalated")
+                    notices.extend(
+                        Notification(user_id=uid, appeal=appeal, kind="escalated", message=message)
+                        for uid in directory.users(appeal, step)
+                    )
+                    made += 1
+                if target > appeal.level:
+                    raised.setdefault(target, []).append(appeal.pk)
+            AppealEvent.objects.bulk_create(events)
+            Notification.objects.bulk_create(notices)
+            for level, pks in raised.items():
+                Appeal.objects.filter(pk__in=pks).update(level=level)
     return made
 
 
