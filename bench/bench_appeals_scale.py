@@ -308,12 +308,38 @@ def measure(requests: int) -> None:
           f"target ≤ {TARGET_SWEEP_S:.0f} s: {verdict} (load {load()})", flush=True)
 
 
+def sweep_only() -> None:
+    """Only the escalation sweep: after a day without one, after ten minutes, and at once again."""
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from lianxin.appeals import services
+
+    for ago in ("1 day", "10 minutes"):
+        psql(DB, LEVELS_AS_OF % {"ago": ago})
+        now = timezone.now()
+        start = time.perf_counter()
+        made = services.appeals_escalate_overdue(now=now)
+        seconds = time.perf_counter() - start
+        verdict = "met" if seconds <= TARGET_SWEEP_S else "MISSED"
+        print(f"sweep after {ago} without one: {made:,} escalations in {seconds:.2f} s; "
+              f"target ≤ {TARGET_SWEEP_S:.0f} s: {verdict} (load {load()})", flush=True)
+    start = time.perf_counter()
+    again = services.appeals_escalate_overdue()
+    print(f"sweep again at once: {again} escalations in {time.perf_counter() - start:.2f} s")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", action="store_true", help="copy lx_counts and load the appeals")
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--sweep-only", action="store_true", help="time only the escalation sweep")
     args = parser.parse_args()
     if args.seed:
         seed()
+    elif args.sweep_only:
+        sweep_only()
     else:
         measure(args.requests)
