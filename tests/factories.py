@@ -71,7 +71,9 @@ def make_user(username: str, person: Person | None = None, **roles: Unit) -> Any
         person.save(update_fields=["user"])
     for role, unit in roles.items():
         RoleAssignment.objects.create(
-            user=user, role=role, unit=unit,
+            user=user,
+            role=role,
+            unit=unit,
             informant_kind=InformantKind.THOUGHT if role == Role.INFORMANT else "",
         )
     return user
@@ -108,17 +110,26 @@ def build_org() -> Org:
     grid_a2 = make_unit("运行二班", "team", branch_a, is_grid=True)
     branch_b = make_unit("检修部", "branch", root, party_name="检修部党支部")
     grid_b1 = make_unit("检修一班", "team", branch_b, is_grid=True)
-    employee_person = make_person(grid_a1, "张伟", health_notes="高血压", is_key_person=True,
-                                  key_person_reason="家庭变故")
+    employee_person = make_person(
+        grid_a1, "张伟", health_notes="高血压", is_key_person=True, key_person_reason="家庭变故"
+    )
     grid_person = make_person(grid_a1, "李娜", political_status=PoliticalStatus.CPC_MEMBER)
     paired_person = make_person(grid_a2, "王芳")
     stranger = make_person(grid_b1, "刘洋", hardship_details="子女大病")
     secretary_a_person = make_person(branch_a, "陈静", political_status=PoliticalStatus.CPC_MEMBER)
     Pairing.objects.create(contact=grid_person, person=paired_person)
     return Org(
-        root=root, branch_a=branch_a, grid_a1=grid_a1, grid_a2=grid_a2, branch_b=branch_b, grid_b1=grid_b1,
-        employee_person=employee_person, grid_person=grid_person, paired_person=paired_person,
-        stranger=stranger, secretary_a_person=secretary_a_person,
+        root=root,
+        branch_a=branch_a,
+        grid_a1=grid_a1,
+        grid_a2=grid_a2,
+        branch_b=branch_b,
+        grid_b1=grid_b1,
+        employee_person=employee_person,
+        grid_person=grid_person,
+        paired_person=paired_person,
+        stranger=stranger,
+        secretary_a_person=secretary_a_person,
         employee=make_user("employee", employee_person, employee=grid_a1),
         grid_member=make_user("grid", grid_person, grid_member=grid_a1),
         secretary_a=make_user("secretary_a", secretary_a_person, secretary=branch_a),

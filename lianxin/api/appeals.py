@@ -305,13 +305,20 @@ def appeal_note(request: HttpRequest, appeal_id: int, payload: TextIn) -> Status
     return Status(201, _event_out(event, True))
 
 
-@router.post("/appeals/{appeal_id}/triage", response={200: AppealDetailOut, **ERRORS}, exclude_unset=True,
-             summary="分类定级")
+@router.post(
+    "/appeals/{appeal_id}/triage",
+    response={200: AppealDetailOut, **ERRORS},
+    exclude_unset=True,
+    summary="分类定级",
+)
 def appeal_triage(request: HttpRequest, appeal_id: int, payload: TriageIn) -> Any:
     appeal = appeal_for(request.user, appeal_id, write=True)
     try:
         services.appeal_triage(
-            appeal=appeal, actor=request.user, category=payload.category, grade=payload.grade,
+            appeal=appeal,
+            actor=request.user,
+            category=payload.category,
+            grade=payload.grade,
             track=payload.track,
         )
     except services.TransitionError as exc:
@@ -330,8 +337,12 @@ def _user_by_ref(ref: str | int) -> Any:
     return users.filter(username=str(ref)).first()
 
 
-@router.post("/appeals/{appeal_id}/assign", response={200: AppealDetailOut, **ERRORS}, exclude_unset=True,
-             summary="交办：责任人、措施、时限")
+@router.post(
+    "/appeals/{appeal_id}/assign",
+    response={200: AppealDetailOut, **ERRORS},
+    exclude_unset=True,
+    summary="交办：责任人、措施、时限",
+)
 def appeal_assign(request: HttpRequest, appeal_id: int, payload: AssignIn) -> Any:
     appeal = appeal_for(request.user, appeal_id, write=True)
     handler = _user_by_ref(payload.handler)
@@ -349,8 +360,12 @@ def appeal_assign(request: HttpRequest, appeal_id: int, payload: AssignIn) -> An
         deadline = timezone.make_aware(deadline)
     try:
         services.appeal_assign(
-            appeal=appeal, actor=request.user, handler=handler, measure=payload.measure,
-            deadline=deadline, co_handlers=co_handlers,
+            appeal=appeal,
+            actor=request.user,
+            handler=handler,
+            measure=payload.measure,
+            deadline=deadline,
+            co_handlers=co_handlers,
         )
     except services.TransitionError as exc:
         return _refused(exc)
@@ -400,15 +415,23 @@ def _public(appeal: Appeal) -> dict[str, Any]:
     }
 
 
-@router.post("/receipts/status", auth=None, response={200: ReceiptOut, 404: ErrorOut, 429: ErrorOut},
-             summary="凭回执码查询办理进展（无需令牌）")
+@router.post(
+    "/receipts/status",
+    auth=None,
+    response={200: ReceiptOut, 404: ErrorOut, 429: ErrorOut},
+    summary="凭回执码查询办理进展（无需令牌）",
+)
 def receipt_status(request: HttpRequest, payload: ReceiptIn) -> Any:
     appeal = _by_receipt(request, payload.code)
     return appeal if isinstance(appeal, JsonResponse) else _public(appeal)
 
 
-@router.post("/receipts/rate", auth=None, response={200: ReceiptOut, **ERRORS, 429: ErrorOut},
-             summary="凭回执码评价答复（无需令牌）")
+@router.post(
+    "/receipts/rate",
+    auth=None,
+    response={200: ReceiptOut, **ERRORS, 429: ErrorOut},
+    summary="凭回执码评价答复（无需令牌）",
+)
 def receipt_rate(request: HttpRequest, payload: RateIn) -> Any:
     appeal = _by_receipt(request, payload.code)
     if isinstance(appeal, JsonResponse):

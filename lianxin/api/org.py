@@ -30,7 +30,15 @@ router = Router(tags=["org"])
 
 NOT_FOUND = {404: ErrorOut}
 PERSON_LIST_FIELDS = (
-    "id", "employee_no", "name", "gender", "position", "political_status", "status", "unit__id", "unit__name",
+    "id",
+    "employee_no",
+    "name",
+    "gender",
+    "position",
+    "political_status",
+    "status",
+    "unit__id",
+    "unit__name",
 )
 
 
@@ -69,9 +77,7 @@ def person_list(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
     people = filter_people_for_api(request.user, query)
     count = count_capped(people, PEOPLE_COUNT_CAP)
     # One row past the page tells whether there is a next page without trusting a capped count.
-    rows = list(
-        people.only(*PERSON_LIST_FIELDS)[query.offset : query.offset + query.limit + 1]
-    )
+    rows = list(people.only(*PERSON_LIST_FIELDS)[query.offset : query.offset + query.limit + 1])
     return {
         "count": count,
         "count_exact": count <= PEOPLE_COUNT_CAP,
@@ -80,8 +86,12 @@ def person_list(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
     }
 
 
-@router.get("/people/{person_id}", response={200: PersonDetailOut, **NOT_FOUND}, exclude_unset=True,
-            summary="人员档案（敏感部分仅对本人及支部书记以上可见）")
+@router.get(
+    "/people/{person_id}",
+    response={200: PersonDetailOut, **NOT_FOUND},
+    exclude_unset=True,
+    summary="人员档案（敏感部分仅对本人及支部书记以上可见）",
+)
 def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
     person = person_for(request.user, person_id)
     out = {
@@ -102,8 +112,9 @@ def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
             key_person_reason=person.key_person_reason,
         )
         sections.append("sensitive")
-    access_log_record(actor=request.user, person=person, sections=sections, ip=client_ip(request.META),
-                      channel="api")
+    access_log_record(
+        actor=request.user, person=person, sections=sections, ip=client_ip(request.META), channel="api"
+    )
     return out
 
 

@@ -18,6 +18,7 @@ MAX_PEOPLE_PAGE = 200
 # half a million rows costs more than the page itself).
 PEOPLE_COUNT_CAP = 10_000
 
+
 class ErrorOut(Schema):
     detail: str
 

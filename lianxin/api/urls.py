@@ -7,8 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 
-from lianxin.api.auth import TokenAuth
 from lianxin.api.appeals import router as appeals_router
+from lianxin.api.auth import TokenAuth
 from lianxin.api.org import router as org_router
 
 api = NinjaAPI(

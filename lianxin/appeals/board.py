@@ -175,9 +175,7 @@ def board_stats(unit: Unit, month: dt.date) -> dict[str, Any]:
         kind__in=[EventKind.RATED, EventKind.RETURN_VISIT],
         at__gte=start,
         at__lt=end,
-    ).aggregate(
-        rated=Count("pk"), satisfied=Count("pk", filter=Q(data__rating__in=list(SATISFIED_RATINGS)))
-    )
+    ).aggregate(rated=Count("pk"), satisfied=Count("pk", filter=Q(data__rating__in=list(SATISFIED_RATINGS))))
     labels = dict(Category.objects.values_list("code", "label"))
     rows = [
         {"code": code, "label": label, "count": by_category[code]}

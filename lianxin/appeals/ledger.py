@@ -224,8 +224,9 @@ def ledger_page(appeals: QuerySet[Appeal], number: int) -> LedgerPage:
     rows: list[Appeal] = list(
         appeals.select_related("unit", "category")
         .defer("text", "measure", "receipt_hash", "unit__party_name")
-        .annotate(text_head=Substr("text", 1, 60), handler_name=_HANDLER_NAME)
-        [offset : offset + PAGE_SIZE + 1]
+        .annotate(text_head=Substr("text", 1, 60), handler_name=_HANDLER_NAME)[
+            offset : offset + PAGE_SIZE + 1
+        ]
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -249,14 +250,45 @@ def ledger_page(appeals: QuerySet[Appeal], number: int) -> LedgerPage:
 
 
 def export_headers() -> list[str]:
-    return [_("序号"), _("编号"), _("受理日期"), _("渠道"), _("诉求人"), _("部门"), _("类别"), _("等级"),
-            _("诉求内容"), _("责任人"), _("措施"), _("时限"), _("办理过程"), _("答复内容及日期"),
-            _("是否办结"), _("回访满意度"), _("是否公示")]
+    return [
+        _("序号"),
+        _("编号"),
+        _("受理日期"),
+        _("渠道"),
+        _("诉求人"),
+        _("部门"),
+        _("类别"),
+        _("等级"),
+        _("诉求内容"),
+        _("责任人"),
+        _("措施"),
+        _("时限"),
+        _("办理过程"),
+        _("答复内容及日期"),
+        _("是否办结"),
+        _("回访满意度"),
+        _("是否公示"),
+    ]
 
 
-_EXPORT_FIELDS = ("pk", "number", "received_day", "channel", "is_anonymous", "submitter_name", "unit_id",
-                  "category__label", "grade", "text", "handler_name", "measure", "due_day", "state",
-                  "rating", "on_board")
+_EXPORT_FIELDS = (
+    "pk",
+    "number",
+    "received_day",
+    "channel",
+    "is_anonymous",
+    "submitter_name",
+    "unit_id",
+    "category__label",
+    "grade",
+    "text",
+    "handler_name",
+    "measure",
+    "due_day",
+    "state",
+    "rating",
+    "on_board",
+)
 
 
 def _export_queryset(appeals: QuerySet[Appeal]) -> QuerySet[Any]:
@@ -319,15 +351,45 @@ def ledger_rows(appeals: QuerySet[Appeal]) -> Iterator[list[Any]]:
             return
         labels.update(unit_labels({r[6] for r in chunk} - labels.keys()))
         events = _events_of([r[0] for r in chunk])
-        for (pk, number, received, channel, is_anon, person, unit_id, category, grade, text, handler, measure,
-             due, state, rating, on_board) in chunk:
+        for (
+            pk,
+            number,
+            received,
+            channel,
+            is_anon,
+            person,
+            unit_id,
+            category,
+            grade,
+            text,
+            handler,
+            measure,
+            due,
+            state,
+            rating,
+            on_board,
+        ) in chunk:
             serial += 1
             process, reply = _process(events.get(pk, []), kinds)
-            yield [serial, number, received, channels.get(channel, channel),
-                   anonymous if is_anon else (person or ""), labels.get(unit_id, ""), category or "",
-                   grades.get(grade, grade), text, handler, measure, due, process, reply,
-                   yes if state == State.CLOSED else no, ratings.get(rating, rating),
-                   yes if on_board else no]
+            yield [
+                serial,
+                number,
+                received,
+                channels.get(channel, channel),
+                anonymous if is_anon else (person or ""),
+                labels.get(unit_id, ""),
+                category or "",
+                grades.get(grade, grade),
+                text,
+                handler,
+                measure,
+                due,
+                process,
+                reply,
+                yes if state == State.CLOSED else no,
+                ratings.get(rating, rating),
+                yes if on_board else no,
+            ]
         chunk.clear()
 
     for row in _export_queryset(appeals).iterator(chunk_size=CHUNK):
@@ -368,7 +430,10 @@ def log_export(*, user: UserLike, rows: int, background: bool, flt: LedgerFilter
     """The record of who exported how much: never the content, only the filter's codes."""
     logger.info(
         "ledger export user_id=%s rows=%d background=%s filter=%s",
-        getattr(user, "pk", None), rows, background, flt.as_params() if flt else {},
+        getattr(user, "pk", None),
+        rows,
+        background,
+        flt.as_params() if flt else {},
     )
 
 
@@ -411,8 +476,16 @@ class Indicators:
         return self._rate(self.reopened, self.total)
 
     def add(self, other: Indicators) -> None:
-        for name in ("total", "response_due", "responded", "closure_due", "closed_on_time", "rated",
-                     "satisfied", "reopened"):
+        for name in (
+            "total",
+            "response_due",
+            "responded",
+            "closure_due",
+            "closed_on_time",
+            "rated",
+            "satisfied",
+            "reopened",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -445,7 +518,8 @@ def unit_indicators(
     grouped by the child's path prefix."""
     moment = now or timezone.now()
     children = list(
-        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).only("pk", "name", "path")
+        Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
+        .only("pk", "name", "path")
         .order_by("path")
     )
     width = (unit.depth + 1) * Unit.steplen

@@ -71,8 +71,15 @@ def job_percent(job: dict[str, Any]) -> int:
 def export_start(*, user: Any, params: dict[str, str], total: int) -> str:
     """Record the job for its owner and queue it; returns the token that names it."""
     token = secrets.token_urlsafe(24)
-    job_write(token, user_id=user.pk, state="queued", done=0, total=total, params=params,
-              created_at=timezone.now().isoformat())
+    job_write(
+        token,
+        user_id=user.pk,
+        state="queued",
+        done=0,
+        total=total,
+        params=params,
+        created_at=timezone.now().isoformat(),
+    )
     ledger_export_task(token)
     return token
 

@@ -52,8 +52,13 @@ class LevelDirectory:
     def users(self, appeal: Appeal, level: int) -> list[int]:
         if level == Level.HANDLER:
             return [appeal.handler_id] if appeal.handler_id else []
+        return self.users_at_path(appeal.unit.path, level)
+
+    def users_at_path(self, unit_path: str, level: int) -> list[int]:
+        """The users holding the supervising role of `level` (secretary and above) at the unit with this
+        path or above; other apps with their own escalation chains (care due items) use this."""
         paths = self._by_role[LEVEL_ROLES[Level(level)]]
-        return sorted({uid for prefix in _prefixes(appeal.unit.path) for uid in paths.get(prefix, ())})
+        return sorted({uid for prefix in _prefixes(unit_path) for uid in paths.get(prefix, ())})
 
 
 def level_message(appeal: Appeal, level: int, *, kind: str) -> str:

@@ -24,7 +24,11 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
 class AccessLog(models.Model):
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("访问者")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("访问者"),
     )
     person = models.ForeignKey(
         "org.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("被访问人员")

@@ -14,8 +14,9 @@ def client_ip(meta: dict[str, str]) -> str | None:
     return meta.get("REMOTE_ADDR") or None
 
 
-def access_log_record(*, actor: UserLike, person: Person, sections: Iterable[str], ip: str | None,
-                      channel: str = "web") -> AccessLog:
+def access_log_record(
+    *, actor: UserLike, person: Person, sections: Iterable[str], ip: str | None, channel: str = "web"
+) -> AccessLog:
     return AccessLog.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         person=person,

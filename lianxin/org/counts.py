@@ -56,7 +56,9 @@ def unit_counts_refresh(*, unit_ids: Iterable[int] | None = None) -> None:
             # then sees the first's people once it commits, instead of overwriting them with a stale
             # count. NO KEY UPDATE does not wait for people being inserted under these units.
             ids = list(
-                Unit.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+                Unit.objects.select_for_update(no_key=True)
+                .filter(pk__in=ids)
+                .order_by("pk")
                 .values_list("pk", flat=True)
             )
             counts = _direct_counts(ids)
@@ -68,10 +70,15 @@ def unit_counts_refresh(*, unit_ids: Iterable[int] | None = None) -> None:
                 if fresh.get(pk) == (people, covered):
                     del fresh[pk]
         now = timezone.now()
-        rows = [UnitCount(unit_id=pk, people=people, covered=covered, refreshed_at=now)
-                for pk, (people, covered) in fresh.items()]
+        rows = [
+            UnitCount(unit_id=pk, people=people, covered=covered, refreshed_at=now)
+            for pk, (people, covered) in fresh.items()
+        ]
         UnitCount.objects.bulk_create(
-            rows, batch_size=BATCH_SIZE, update_conflicts=True, unique_fields=["unit"],
+            rows,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["unit"],
             update_fields=["people", "covered", "refreshed_at"],
         )
 
@@ -152,8 +159,9 @@ def _person_deleted(sender: type[Person], instance: Person, **kwargs: Any) -> No
     unit_counts_refresh(unit_ids=[instance.unit_id])
 
 
-def _remember_pairing_units(sender: type[Pairing], instance: Pairing, raw: bool = False,
-                            **kwargs: Any) -> None:
+def _remember_pairing_units(
+    sender: type[Pairing], instance: Pairing, raw: bool = False, **kwargs: Any
+) -> None:
     if raw or instance.pk is None:
         return
     old = Pairing.objects.filter(pk=instance.pk).values_list("person_id", flat=True).first()

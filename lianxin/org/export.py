@@ -18,8 +18,18 @@ from openpyxl.cell import WriteOnlyCell
 from lianxin.org.models import Gender, Person, PersonStatus, PoliticalStatus, Unit
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FIELDS = ("employee_no", "name", "gender", "birth_date", "unit_id", "position", "political_status",
-           "hire_date", "phone", "status")
+_FIELDS = (
+    "employee_no",
+    "name",
+    "gender",
+    "birth_date",
+    "unit_id",
+    "position",
+    "political_status",
+    "hire_date",
+    "phone",
+    "status",
+)
 CHUNK = 2000
 
 
@@ -30,8 +40,18 @@ def neutralise(value: str) -> str:
 
 
 def headers() -> list[str]:
-    return [_("工号"), _("姓名"), _("性别"), _("出生日期"), _("所在单位"), _("岗位"), _("政治面貌"),
-            _("入职日期"), _("手机"), _("状态")]
+    return [
+        _("工号"),
+        _("姓名"),
+        _("性别"),
+        _("出生日期"),
+        _("所在单位"),
+        _("岗位"),
+        _("政治面貌"),
+        _("入职日期"),
+        _("手机"),
+        _("状态"),
+    ]
 
 
 def unit_labels(unit_ids: Iterable[int]) -> dict[int, str]:
@@ -66,8 +86,18 @@ def people_rows(queryset: QuerySet[Person]) -> Iterator[list[Any]]:
         missing = {r[4] for r in chunk} - labels.keys()
         labels.update(unit_labels(missing))
         for no, name, gender, birth, unit_id, position, political, hire, phone, status in chunk:
-            yield [no, name, str(genders.get(gender, "")), birth, labels.get(unit_id, ""), position,
-                   str(statuses.get(political, political)), hire, phone, str(states.get(status, status))]
+            yield [
+                no,
+                name,
+                str(genders.get(gender, "")),
+                birth,
+                labels.get(unit_id, ""),
+                position,
+                str(statuses.get(political, political)),
+                hire,
+                phone,
+                str(states.get(status, status)),
+            ]
         chunk.clear()
 
     for row in rows:

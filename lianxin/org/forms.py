@@ -15,17 +15,24 @@ def correctable_field_choices() -> list[tuple[str, str]]:
 
 class CorrectionRequestForm(forms.Form):
     field = forms.ChoiceField(
-        label=_("要更正的项目"), choices=correctable_field_choices,
+        label=_("要更正的项目"),
+        choices=correctable_field_choices,
         widget=forms.Select(attrs={"class": "form-select"}),
-        error_messages={"required": _("请选择要更正的项目。"),
-                        "invalid_choice": _("该字段不能在线申请更正。")},
+        error_messages={
+            "required": _("请选择要更正的项目。"),
+            "invalid_choice": _("该字段不能在线申请更正。"),
+        },
     )
     proposed_value = forms.CharField(
-        label=_("更正为"), max_length=500, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        label=_("更正为"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         error_messages={"required": _("请填写更正后的内容。"), "max_length": _("内容过长。")},
     )
     reason = forms.CharField(
-        label=_("理由"), max_length=1000, required=False,
+        label=_("理由"),
+        max_length=1000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={"max_length": _("内容过长。")},
     )
@@ -33,11 +40,15 @@ class CorrectionRequestForm(forms.Form):
 
 class CorrectionDecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("处理结果"), choices=[("accept", _("采纳")), ("decline", _("不予采纳"))],
+        label=_("处理结果"),
+        choices=[("accept", _("采纳")), ("decline", _("不予采纳"))],
         error_messages={"required": _("请选择处理结果。"), "invalid_choice": _("请选择处理结果。")},
     )
     reason = forms.CharField(
-        label=_("处理意见"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("处理意见"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": _("内容过长。")},
     )
 

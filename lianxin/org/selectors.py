@@ -96,8 +96,9 @@ def _has_tag(tag_id: int) -> Q:
     return Q(pk__in=tagged)
 
 
-def filter_people(user: UserLike, params: Mapping[str, str], *, unit: Unit | None = _UNRESOLVED
-                  ) -> QuerySet[Person]:
+def filter_people(
+    user: UserLike, params: Mapping[str, str], *, unit: Unit | None = _UNRESOLVED
+) -> QuerySet[Person]:
     """The people the user may see, narrowed by the list page's GET parameters and sorted.
 
     unit: a unit id, its whole subtree (out of scope: 404); status: political status code; tag: a
@@ -168,8 +169,10 @@ class Contacts:
 
     @property
     def empty(self) -> bool:
-        return not self.pairings and (self.grid is None or self.grid.grid_chief is None) and not (
-            self.responsibilities
+        return (
+            not self.pairings
+            and (self.grid is None or self.grid.grid_chief is None)
+            and not (self.responsibilities)
         )
 
 
@@ -181,14 +184,18 @@ def contacts_of(person: Person) -> Contacts:
     """Three queries whatever the depth of the tree."""
     today = timezone.localdate()
     pairings = list(
-        Pairing.objects.active(today).filter(person=person).select_related("contact", "contact__unit")
+        Pairing.objects.active(today)
+        .filter(person=person)
+        .select_related("contact", "contact__unit")
         .order_by("start_date", "pk")
     )
     paths = _ancestor_paths(person.unit.path)
     # The nearest grid at or above the person's unit.
     grid = (
-        Unit.objects.filter(path__in=paths, is_grid=True).select_related("grid_chief")
-        .order_by("-depth").first()
+        Unit.objects.filter(path__in=paths, is_grid=True)
+        .select_related("grid_chief")
+        .order_by("-depth")
+        .first()
     )
     responsibilities = list(
         Responsibility.objects.filter(unit__path__in=paths, start_date__lte=today)

@@ -57,8 +57,10 @@ def coverage_for(unit: Unit, stats: Stats | None = None) -> Coverage:
     # scanned person by person; ordered by id so that a first page of gaps stops early.
     with_gaps = UnitCount.objects.filter(unit__path__startswith=unit.path, people__gt=F("covered"))
     uncovered = (
-        _subtree_people(unit.path).filter(unit_id__in=with_gaps.values("unit_id"))
-        .filter(~_has_active_contact()).select_related("unit")
+        _subtree_people(unit.path)
+        .filter(unit_id__in=with_gaps.values("unit_id"))
+        .filter(~_has_active_contact())
+        .select_related("unit")
     )
     uncovered = uncovered.order_by("pk")
     return Coverage(people=stats.people, covered=stats.covered, uncovered=uncovered)

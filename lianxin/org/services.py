@@ -20,8 +20,9 @@ from lianxin.org.models import (
 from lianxin.org.scope import UserLike, can_decide_corrections
 
 
-def unit_create(*, name: str, kind: UnitKind, parent: Unit | None = None, party_name: str = "",
-                is_grid: bool = False) -> Unit:
+def unit_create(
+    *, name: str, kind: UnitKind, parent: Unit | None = None, party_name: str = "", is_grid: bool = False
+) -> Unit:
     fields = {"name": name, "kind": kind, "party_name": party_name, "is_grid": is_grid}
     unit: Unit
     if parent is None:
@@ -32,8 +33,9 @@ def unit_create(*, name: str, kind: UnitKind, parent: Unit | None = None, party_
 
 
 @transaction.atomic
-def pairing_create(*, contact: Person, person: Person, start_date: dt.date | None = None,
-                   end_date: dt.date | None = None) -> Pairing:
+def pairing_create(
+    *, contact: Person, person: Person, start_date: dt.date | None = None, end_date: dt.date | None = None
+) -> Pairing:
     if contact.pk == person.pk:
         raise ValidationError(_("不能与本人结对。"))
     start = start_date or timezone.localdate()
@@ -50,8 +52,9 @@ def _field_text(person: Person, field: str) -> str:
 
 
 @transaction.atomic
-def correction_request_submit(*, user: UserLike, person: Person, field: str, proposed_value: str,
-                              reason: str = "") -> CorrectionRequest:
+def correction_request_submit(
+    *, user: UserLike, person: Person, field: str, proposed_value: str, reason: str = ""
+) -> CorrectionRequest:
     """The person asks to correct a field of their own file; it reaches their branch secretary."""
     if person.user_id != user.pk:
         raise ValidationError(_("只能申请更正本人档案。"))
@@ -64,8 +67,12 @@ def correction_request_submit(*, user: UserLike, person: Person, field: str, pro
         raise ValidationError(_("内容过长。"))
     _coerce(field, proposed_value)  # reject what could never be applied
     return CorrectionRequest.objects.create(
-        person=person, field=field, current_value=_field_text(person, field),
-        proposed_value=proposed_value, reason=reason.strip(), requested_by=user,
+        person=person,
+        field=field,
+        current_value=_field_text(person, field),
+        proposed_value=proposed_value,
+        reason=reason.strip(),
+        requested_by=user,
     )
 
 
@@ -89,8 +96,10 @@ def _coerce(field: str, value: str) -> object:
 
 @transaction.atomic
 def correction_decide(*, user: UserLike, request: CorrectionRequest, accept: bool, reason: str) -> None:
-    request = CorrectionRequest.objects.select_for_update().select_related("person", "person__unit").get(
-        pk=request.pk
+    request = (
+        CorrectionRequest.objects.select_for_update()
+        .select_related("person", "person__unit")
+        .get(pk=request.pk)
     )
     if request.status != CorrectionStatus.PENDING:
         raise ValidationError(_("该申请已处理。"))

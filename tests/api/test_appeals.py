@@ -37,7 +37,9 @@ class Api:
 
     def post(self, path: str, body: dict[str, Any] | None = None, **headers: str) -> Any:
         return self.client.post(
-            f"/api/v1{path}", json.dumps(body or {}), content_type="application/json",
+            f"/api/v1{path}",
+            json.dumps(body or {}),
+            content_type="application/json",
             headers={**self.headers, **headers},
         )
 
@@ -98,7 +100,9 @@ def test_staff_enter_a_talk_on_behalf_of_someone_in_their_scope(org: Org) -> Non
     assert response.status_code == 201, response.content
     appeal = Appeal.objects.get()
     assert (appeal.submitter, appeal.entered_by, appeal.channel) == (
-        org.paired_person, org.grid_member, Channel.TALK
+        org.paired_person,
+        org.grid_member,
+        Channel.TALK,
     )
     assert appeal.events.get().actor == org.grid_member
 
@@ -197,6 +201,7 @@ def test_submit_needs_a_token_and_the_collection_refuses_other_methods(org: Org)
 def test_list_is_scoped(org: Org) -> None:
     mine = named(org)
     theirs = s.appeal_submit(text="检修工具不足", channel=Channel.WEB, submitter=org.stranger).appeal
+
     def ids(user: Any) -> set[int]:
         return {a["id"] for a in Api(user).get("/appeals").json()["items"]}
 
@@ -212,7 +217,10 @@ def test_list_filters_and_pagination(org: Org) -> None:
     plain = named(org, "宿舍热水不足")
     late = accepted(org, "安全帽破损")
     s.appeal_assign(
-        appeal=late, actor=org.secretary_a, handler=org.grid_member, measure="更换",
+        appeal=late,
+        actor=org.secretary_a,
+        handler=org.grid_member,
+        measure="更换",
         deadline=timezone.now() + dt.timedelta(hours=1),
     )
     api = Api(org.leader)

@@ -68,7 +68,10 @@ def test_openapi_is_public_json_listing_the_paths(db: None) -> None:
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert set(schema["paths"]) >= {
-        "/api/v1/units", "/api/v1/units/{unit_id}", "/api/v1/people", "/api/v1/people/{person_id}",
+        "/api/v1/units",
+        "/api/v1/units/{unit_id}",
+        "/api/v1/people",
+        "/api/v1/people/{person_id}",
     }
     security = schema["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in security.values())

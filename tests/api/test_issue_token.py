@@ -25,11 +25,14 @@ def test_issued_token_works(org: Org) -> None:
     assert [u["name"] for u in response.json()["items"]] == ["运维部", "运行一班", "运行二班"]
 
 
-@pytest.mark.parametrize(("username", "name", "message"), [
-    ("nobody", "x", "用户不存在"),
-    ("secretary_a", "  ", "名称"),
-    ("secretary_a", "长" * 65, "名称"),
-])
+@pytest.mark.parametrize(
+    ("username", "name", "message"),
+    [
+        ("nobody", "x", "用户不存在"),
+        ("secretary_a", "  ", "名称"),
+        ("secretary_a", "长" * 65, "名称"),
+    ],
+)
 def test_bad_input_issues_nothing(org: Org, username: str, name: str, message: str) -> None:
     with pytest.raises(CommandError, match=message):
         call_command("issue_token", username, "--name", name, stdout=StringIO(), stderr=StringIO())

@@ -11,8 +11,16 @@ from lianxin.org.models import DifficultyTag, PersonStatus
 from lianxin.org.scope import people_visible_to
 from tests.factories import Org, make_person
 
-PERSONAS = ["employee", "grid_member", "secretary_a", "secretary_b", "department", "leader", "auditor",
-            "informant"]
+PERSONAS = [
+    "employee",
+    "grid_member",
+    "secretary_a",
+    "secretary_b",
+    "department",
+    "leader",
+    "auditor",
+    "informant",
+]
 SENSITIVE_KEYS = {"health_notes", "hardship_details", "is_key_person", "key_person_reason"}
 LIST_KEYS = {"id", "employee_no", "name", "gender", "unit", "position", "political_status", "status"}
 

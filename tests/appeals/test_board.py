@@ -29,12 +29,25 @@ def at(day: int, month: int = 3, hour: int = 10) -> dt.datetime:
     return dt.datetime(2026, month, day, hour, tzinfo=TZ)
 
 
-def handled(org: Org, text: str, *, person: Person | None = None, category: str = "pay",
-            received: dt.datetime | None = None, answered: dt.datetime | None = None,
-            due: dt.datetime | None = None, anonymous: bool = False) -> Appeal:
+def handled(
+    org: Org,
+    text: str,
+    *,
+    person: Person | None = None,
+    category: str = "pay",
+    received: dt.datetime | None = None,
+    answered: dt.datetime | None = None,
+    due: dt.datetime | None = None,
+    anonymous: bool = False,
+) -> Appeal:
     """An appeal answered through the services, with its times then set where the test wants them."""
-    appeal = s.appeal_submit(text=text, channel=Channel.WEB, submitter=None if anonymous else person,
-                             anonymous=anonymous, received_at=received or at(2)).appeal
+    appeal = s.appeal_submit(
+        text=text,
+        channel=Channel.WEB,
+        submitter=None if anonymous else person,
+        anonymous=anonymous,
+        received_at=received or at(2),
+    ).appeal
     s.appeal_triage(appeal=appeal, actor=org.department, category=category, grade="yellow")
     s.appeal_assign(appeal=appeal, actor=org.department, handler=org.secretary_a, measure="核实后协调")
     s.appeal_reply(appeal=appeal, actor=org.secretary_a, text="已协调解决")
@@ -56,16 +69,31 @@ def login(user: Any) -> Client:
 def test_board_stats_equal_independent_counts(org: Org) -> None:
     person_b = org.stranger
     a1 = handled(org, "夜班补贴三个月未发", person=org.employee_person, answered=at(5), due=at(10))
-    a2 = handled(org, "宿舍热水经常中断", person=org.employee_person, category="conditions",
-                 answered=at(20), due=at(15))  # late
-    handled(org, "班车时间不合理", person=org.grid_person, category="conditions",
-                 received=at(25, 2), answered=at(1), due=at(4))  # received in February, due in March
+    a2 = handled(
+        org,
+        "宿舍热水经常中断",
+        person=org.employee_person,
+        category="conditions",
+        answered=at(20),
+        due=at(15),
+    )  # late
+    handled(
+        org,
+        "班车时间不合理",
+        person=org.grid_person,
+        category="conditions",
+        received=at(25, 2),
+        answered=at(1),
+        due=at(4),
+    )  # received in February, due in March
     b1 = handled(org, "检修工具老化", person=person_b, category="safety", answered=at(6), due=at(12))
     anon = handled(org, "食堂价格上涨", anonymous=True, category="conditions", answered=at(7), due=at(9))
-    s.appeal_submit(text="尚未处理的建议", channel=Channel.WEB, submitter=org.employee_person,
-                    received_at=at(28))
-    dup = s.appeal_submit(text="重复提交", channel=Channel.WEB, submitter=org.employee_person,
-                          received_at=at(3)).appeal
+    s.appeal_submit(
+        text="尚未处理的建议", channel=Channel.WEB, submitter=org.employee_person, received_at=at(28)
+    )
+    dup = s.appeal_submit(
+        text="重复提交", channel=Channel.WEB, submitter=org.employee_person, received_at=at(3)
+    ).appeal
     s.appeal_merge(appeal=dup, actor=org.secretary_a, into=a1)
     rate(a1, "satisfied", at(8))
     rate(a2, "dissatisfied", at(22))
@@ -76,17 +104,24 @@ def test_board_stats_equal_independent_counts(org: Org) -> None:
     for unit in (org.branch_a, org.root):
         board = boards.board_draft_create(unit=unit, month=dt.date(2026, 3, 17), actor=org.department)
         assert board.month == MONTH and board.status == BoardStatus.DRAFT
-        mine = [a for a in Appeal.objects.select_related("unit") if a.unit.path.startswith(unit.path)
-                and a.state != State.MERGED]
+        mine = [
+            a
+            for a in Appeal.objects.select_related("unit")
+            if a.unit.path.startswith(unit.path) and a.state != State.MERGED
+        ]
         received = [a for a in mine if start <= a.received_at < end]
         by_category: dict[str, int] = {}
         for a in received:
             by_category[a.category_id or ""] = by_category.get(a.category_id or "", 0) + 1
         due = [a for a in mine if a.closure_due and start <= a.closure_due < end]
         on_time = [a for a in due if a.answered_at and a.closure_due and a.answered_at <= a.closure_due]
-        ratings = [e for e in AppealEvent.objects.select_related("appeal__unit")
-                   if e.kind in (EventKind.RATED, EventKind.RETURN_VISIT) and start <= e.at < end
-                   and e.appeal.unit.path.startswith(unit.path)]
+        ratings = [
+            e
+            for e in AppealEvent.objects.select_related("appeal__unit")
+            if e.kind in (EventKind.RATED, EventKind.RETURN_VISIT)
+            and start <= e.at < end
+            and e.appeal.unit.path.startswith(unit.path)
+        ]
         satisfied = [e for e in ratings if e.data.get("rating") in SATISFIED_RATINGS]
         stats = board.stats
         assert stats["received"] == len(received)
@@ -105,10 +140,20 @@ def test_only_approved_rewritten_summaries_are_published(org: Org) -> None:
     first = handled(org, "夜班补贴三个月未发，张伟反映", person=org.employee_person)
     second = handled(org, "宿舍热水经常中断", person=org.grid_person, category="conditions")
     board = boards.board_draft_create(unit=org.branch_a, month=MONTH, actor=org.secretary_a)
-    approved = boards.board_item_add(board=board, appeal=first, actor=org.secretary_a,
-                                     summary="有职工反映夜班补贴发放滞后", handling="已核对考勤并补发")
-    boards.board_item_add(board=board, appeal=second, actor=org.secretary_a,
-                          summary="宿舍热水供应不稳定", handling="已更换热水器")
+    approved = boards.board_item_add(
+        board=board,
+        appeal=first,
+        actor=org.secretary_a,
+        summary="有职工反映夜班补贴发放滞后",
+        handling="已核对考勤并补发",
+    )
+    boards.board_item_add(
+        board=board,
+        appeal=second,
+        actor=org.secretary_a,
+        summary="宿舍热水供应不稳定",
+        handling="已更换热水器",
+    )
     boards.board_item_approve(item=approved, actor=org.secretary_a)
     boards.board_publish(board=board, actor=org.secretary_a)
 
@@ -124,11 +169,13 @@ def test_only_approved_rewritten_summaries_are_published(org: Org) -> None:
 def test_a_rewritten_item_must_be_approved_again(org: Org) -> None:
     appeal = handled(org, "夜班补贴三个月未发", person=org.employee_person)
     board = boards.board_draft_create(unit=org.branch_a, month=MONTH, actor=org.secretary_a)
-    item = boards.board_item_add(board=board, appeal=appeal, actor=org.secretary_a, summary="补贴发放滞后",
-                                 handling="已补发")
+    item = boards.board_item_add(
+        board=board, appeal=appeal, actor=org.secretary_a, summary="补贴发放滞后", handling="已补发"
+    )
     boards.board_item_approve(item=item, actor=org.secretary_a)
-    item = boards.board_item_update(item=item, actor=org.secretary_a, summary="补贴发放延迟",
-                                    handling="已补发")
+    item = boards.board_item_update(
+        item=item, actor=org.secretary_a, summary="补贴发放延迟", handling="已补发"
+    )
     assert not item.approved and item.approved_by is None
 
 
@@ -139,8 +186,13 @@ def test_summaries_with_personal_details_or_bad_length_are_refused(org: Org, sum
     appeal = handled(org, "夜班补贴三个月未发", person=org.employee_person)
     board = boards.board_draft_create(unit=org.branch_a, month=MONTH, actor=org.secretary_a)
     with pytest.raises(ValidationError):
-        boards.board_item_add(board=board, appeal=appeal, actor=org.secretary_a,
-                              summary=summary.format(no=org.employee_person.employee_no), handling="已补发")
+        boards.board_item_add(
+            board=board,
+            appeal=appeal,
+            actor=org.secretary_a,
+            summary=summary.format(no=org.employee_person.employee_no),
+            handling="已补发",
+        )
     assert not BoardItem.objects.exists()
 
 
@@ -165,8 +217,9 @@ def _boards(org: Org) -> dict[str, Board]:
     for key, unit in (("a", org.branch_a), ("b", org.branch_b), ("root", org.root)):
         board = boards.board_draft_create(unit=unit, month=MONTH, actor=org.department)
         made[key] = boards.board_publish(board=board, actor=org.department)
-    made["draft_a"] = boards.board_draft_create(unit=org.branch_a, month=dt.date(2026, 4, 1),
-                                                actor=org.secretary_a)
+    made["draft_a"] = boards.board_draft_create(
+        unit=org.branch_a, month=dt.date(2026, 4, 1), actor=org.secretary_a
+    )
     return made
 
 
@@ -221,11 +274,16 @@ def test_staff_create_drafts_only_for_their_units(org: Org) -> None:
 def test_views_refuse_wrong_methods_and_other_units(org: Org) -> None:
     appeal = handled(org, "夜班补贴三个月未发", person=org.employee_person)
     board = boards.board_draft_create(unit=org.branch_a, month=MONTH, actor=org.secretary_a)
-    item = boards.board_item_add(board=board, appeal=appeal, actor=org.secretary_a, summary="补贴滞后",
-                                 handling="已补发")
+    item = boards.board_item_add(
+        board=board, appeal=appeal, actor=org.secretary_a, summary="补贴滞后", handling="已补发"
+    )
     owner, other = login(org.secretary_a), login(org.secretary_b)
-    posts = [reverse("board_publish", args=[board.pk]), reverse("board_item_approve", args=[item.pk]),
-             reverse("board_item_remove", args=[item.pk]), reverse("board_create")]
+    posts = [
+        reverse("board_publish", args=[board.pk]),
+        reverse("board_item_approve", args=[item.pk]),
+        reverse("board_item_remove", args=[item.pk]),
+        reverse("board_create"),
+    ]
     for url in posts:
         assert owner.get(url).status_code == 405
     for url in posts[:3]:
@@ -263,8 +321,9 @@ def test_board_pages_use_a_constant_number_of_queries(org: Org) -> None:
     def grow(n: int) -> None:
         for i in range(n):
             appeal = handled(org, f"第{i}件诉求的原文内容", person=org.employee_person)
-            item = boards.board_item_add(board=board, appeal=appeal, actor=org.secretary_a,
-                                         summary=f"摘要{i}", handling="已办结")
+            item = boards.board_item_add(
+                board=board, appeal=appeal, actor=org.secretary_a, summary=f"摘要{i}", handling="已办结"
+            )
             boards.board_item_approve(item=item, actor=org.secretary_a)
 
     grow(1)
@@ -281,7 +340,10 @@ def test_board_pages_use_a_constant_number_of_queries(org: Org) -> None:
 def test_unit_path_helpers_cover_the_enterprise(org: Org) -> None:
     assert boards.is_board_unit(org.root) and boards.is_board_unit(org.branch_a)
     assert not boards.is_board_unit(Unit.objects.get(pk=org.grid_a1.pk))
-    assert [u.pk for u in boards.manageable_units(org.department)] == [org.root.pk, org.branch_a.pk,
-                                                                        org.branch_b.pk]
+    assert [u.pk for u in boards.manageable_units(org.department)] == [
+        org.root.pk,
+        org.branch_a.pk,
+        org.branch_b.pk,
+    ]
     assert [u.pk for u in boards.manageable_units(org.secretary_a)] == [org.branch_a.pk]
     assert boards.manageable_units(org.employee) == []

@@ -30,8 +30,11 @@ def _login(page: Any, url: str, username: str) -> None:
 def _answered(org: Org) -> Any:
     # A transactional test's flush empties the shipped categories and time limits: put them back.
     import_module("lianxin.appeals.migrations.0002_defaults").add_defaults(apps, None)
-    appeal = s.appeal_submit(text="宿舍楼三层热水一直不热，已经两周了，请尽快维修。" * 3, channel=Channel.WEB,
-                             submitter=org.employee_person).appeal
+    appeal = s.appeal_submit(
+        text="宿舍楼三层热水一直不热，已经两周了，请尽快维修。" * 3,
+        channel=Channel.WEB,
+        submitter=org.employee_person,
+    ).appeal
     s.appeal_triage(appeal=appeal, actor=org.secretary_a, category="conditions", grade="yellow")
     s.appeal_assign(appeal=appeal, actor=org.secretary_a, handler=org.grid_member, measure="联系后勤维修")
     s.appeal_reply(appeal=appeal, actor=org.grid_member, text="热水器已更换")

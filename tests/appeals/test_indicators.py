@@ -32,8 +32,13 @@ def seed(org: Org) -> list[Appeal]:
     made = []
     for i, (person, rating) in enumerate(itertools.product(people, ratings)):
         received = dt.datetime(2026, 3 + i % 4, 1 + i, 9, tzinfo=TZ)  # March (out of period) to June
-        appeal = s.appeal_submit(text=f"诉求{i}", channel=Channel.WEB, submitter=person,
-                                 anonymous=person is None, received_at=received).appeal
+        appeal = s.appeal_submit(
+            text=f"诉求{i}",
+            channel=Channel.WEB,
+            submitter=person,
+            anonymous=person is None,
+            received_at=received,
+        ).appeal
         fields: dict[str, Any] = {
             "response_due": received + 24 * HOUR if i % 5 else None,  # untriaged every fifth
             "closure_due": received + 72 * HOUR if i % 5 else None,
@@ -47,17 +52,32 @@ def seed(org: Org) -> list[Appeal]:
         Appeal.objects.filter(pk=appeal.pk).update(**fields)
         made.append(appeal)
     # One still inside its time limits: neither on time nor late yet.
-    fresh = s.appeal_submit(text="刚提交", channel=Channel.WEB, submitter=org.employee_person,
-                            received_at=NOW - HOUR).appeal
+    fresh = s.appeal_submit(
+        text="刚提交", channel=Channel.WEB, submitter=org.employee_person, received_at=NOW - HOUR
+    ).appeal
     Appeal.objects.filter(pk=fresh.pk).update(response_due=NOW + HOUR, closure_due=NOW + 48 * HOUR)
     return made
 
 
 def by_hand(appeals: list[Appeal], path: str) -> dict[str, int]:
-    rows = [a for a in appeals if a.unit.path.startswith(path) and START <= a.received_at < END
-            and a.state != State.MERGED]
-    counts = dict.fromkeys(["total", "response_due", "responded", "closure_due", "closed_on_time", "rated",
-                            "satisfied", "reopened"], 0)
+    rows = [
+        a
+        for a in appeals
+        if a.unit.path.startswith(path) and START <= a.received_at < END and a.state != State.MERGED
+    ]
+    counts = dict.fromkeys(
+        [
+            "total",
+            "response_due",
+            "responded",
+            "closure_due",
+            "closed_on_time",
+            "rated",
+            "satisfied",
+            "reopened",
+        ],
+        0,
+    )
     for a in rows:
         counts["total"] += 1
         if a.response_due and (a.first_response_at or a.response_due < NOW):
@@ -75,8 +95,19 @@ def by_hand(appeals: list[Appeal], path: str) -> dict[str, int]:
 
 
 def counts_of(row: Indicators) -> dict[str, int]:
-    return {name: getattr(row, name) for name in ("total", "response_due", "responded", "closure_due",
-                                                   "closed_on_time", "rated", "satisfied", "reopened")}
+    return {
+        name: getattr(row, name)
+        for name in (
+            "total",
+            "response_due",
+            "responded",
+            "closure_due",
+            "closed_on_time",
+            "rated",
+            "satisfied",
+            "reopened",
+        )
+    }
 
 
 def test_indicators_equal_an_independent_count(org: Org) -> None:

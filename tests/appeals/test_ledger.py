@@ -23,8 +23,25 @@ from lianxin.appeals.models import Appeal
 from tests.factories import Org
 
 TZ = ZoneInfo("Asia/Shanghai")
-HEADERS = ["序号", "编号", "受理日期", "渠道", "诉求人", "部门", "类别", "等级", "诉求内容", "责任人", "措施",
-           "时限", "办理过程", "答复内容及日期", "是否办结", "回访满意度", "是否公示"]
+HEADERS = [
+    "序号",
+    "编号",
+    "受理日期",
+    "渠道",
+    "诉求人",
+    "部门",
+    "类别",
+    "等级",
+    "诉求内容",
+    "责任人",
+    "措施",
+    "时限",
+    "办理过程",
+    "答复内容及日期",
+    "是否办结",
+    "回访满意度",
+    "是否公示",
+]
 
 
 def at(month: int, day: int) -> dt.datetime:
@@ -40,8 +57,9 @@ class Data:
 
 
 def make_data(org: Org) -> Data:
-    named = s.appeal_submit(text="夜班补贴三个月未发", channel=Channel.WEB, submitter=org.employee_person,
-                            received_at=at(3, 2)).appeal
+    named = s.appeal_submit(
+        text="夜班补贴三个月未发", channel=Channel.WEB, submitter=org.employee_person, received_at=at(3, 2)
+    ).appeal
     s.appeal_triage(appeal=named, actor=org.secretary_a, category="pay", grade="yellow")
     s.appeal_assign(appeal=named, actor=org.secretary_a, handler=org.grid_member, measure="核对考勤并补发")
     s.appeal_note(appeal=named, actor=org.secretary_a, text="已与财务部沟通")
@@ -49,24 +67,31 @@ def make_data(org: Org) -> Data:
     s.appeal_rate(appeal=named, rating="satisfied")
     s.appeal_close(appeal=named, actor=org.secretary_a)
     board = boards.board_draft_create(unit=org.branch_a, month=timezone_month(), actor=org.secretary_a)
-    item = boards.board_item_add(board=board, appeal=named, actor=org.secretary_a, summary="补贴发放滞后",
-                                 handling="已补发")
+    item = boards.board_item_add(
+        board=board, appeal=named, actor=org.secretary_a, summary="补贴发放滞后", handling="已补发"
+    )
     boards.board_item_approve(item=item, actor=org.secretary_a)
     boards.board_publish(board=board, actor=org.secretary_a)
 
-    formula = s.appeal_submit(text="=HYPERLINK(\"http://x\")设备漏油", channel=Channel.HOTLINE,
-                              submitter=org.grid_person, entered_by=org.secretary_a,
-                              received_at=at(4, 10)).appeal
+    formula = s.appeal_submit(
+        text='=HYPERLINK("http://x")设备漏油',
+        channel=Channel.HOTLINE,
+        submitter=org.grid_person,
+        entered_by=org.secretary_a,
+        received_at=at(4, 10),
+    ).appeal
     s.appeal_triage(appeal=formula, actor=org.secretary_a, category="safety", grade="red")
     s.appeal_assign(appeal=formula, actor=org.secretary_a, handler=org.grid_member, measure="停机检查")
     Appeal.objects.filter(pk=formula.pk).update(closure_due=at(4, 11))  # long past: overdue
 
-    anonymous = s.appeal_submit(text="食堂饭菜变差", channel=Channel.WEB, anonymous=True,
-                                received_at=at(5, 1)).appeal
+    anonymous = s.appeal_submit(
+        text="食堂饭菜变差", channel=Channel.WEB, anonymous=True, received_at=at(5, 1)
+    ).appeal
     Appeal.objects.filter(pk=anonymous.pk).update(category_id="conditions", grade="blue")
 
-    other = s.appeal_submit(text="检修工具老化", channel=Channel.WEB, submitter=org.stranger,
-                            received_at=at(5, 20)).appeal
+    other = s.appeal_submit(
+        text="检修工具老化", channel=Channel.WEB, submitter=org.stranger, received_at=at(5, 20)
+    ).appeal
     s.appeal_triage(appeal=other, actor=org.secretary_b, category="pay", grade="orange")
     return Data(*(Appeal.objects.get(pk=a.pk) for a in (named, formula, anonymous, other)))
 
@@ -100,8 +125,11 @@ def test_each_filter_narrows_the_ledger(org: Org, data: Data) -> None:
     assert numbers(client) == everything
     assert numbers(client, f"?unit={org.branch_a.pk}") == {data.named.number, data.formula.number}
     assert numbers(client, f"?unit={org.root.pk}") == everything  # the whole subtree
-    assert numbers(client, "?start=2026-04-10") == {data.formula.number, data.anonymous.number,
-                                                    data.other.number}
+    assert numbers(client, "?start=2026-04-10") == {
+        data.formula.number,
+        data.anonymous.number,
+        data.other.number,
+    }
     assert numbers(client, "?end=2026-04-10") == {data.named.number, data.formula.number}  # end day included
     assert numbers(client, "?start=2026-04-11&end=2026-05-01") == {data.anonymous.number}
     assert numbers(client, "?category=pay") == {data.named.number, data.other.number}
@@ -113,9 +141,13 @@ def test_each_filter_narrows_the_ledger(org: Org, data: Data) -> None:
 
 def test_bad_filters_are_reported_and_not_applied(org: Org, data: Data) -> None:
     client = login(org.department)
-    for query, message in [("?start=2026-13-01", "日期格式不正确"), ("?category=nope", "未知的类别"),
-                           ("?grade=purple", "未知的等级"), ("?state=lost", "未知的状态"),
-                           ("?start=2026-05-01&end=2026-04-01", "起始日期不能晚于截止日期")]:
+    for query, message in [
+        ("?start=2026-13-01", "日期格式不正确"),
+        ("?category=nope", "未知的类别"),
+        ("?grade=purple", "未知的等级"),
+        ("?state=lost", "未知的状态"),
+        ("?start=2026-05-01&end=2026-04-01", "起始日期不能晚于截止日期"),
+    ]:
         response = client.get(reverse("appeal_ledger") + query)
         assert response.status_code == 200 and message in response.content.decode()
         assert len(response.context["page"].rows) == 4
@@ -188,7 +220,7 @@ def test_export_opens_with_the_columns_and_values(org: Org, data: Data) -> None:
     assert anonymous["诉求人"] == "匿名" and anonymous["部门"] == "示范电厂" and anonymous["是否公示"] == "否"
     assert anonymous["是否办结"] == "否" and anonymous["责任人"] in ("", None)
     formula = by_number[data.formula.number]
-    assert formula["诉求内容"] == "'=HYPERLINK(\"http://x\")设备漏油"  # neutralised, not a live formula
+    assert formula["诉求内容"] == '\'=HYPERLINK("http://x")设备漏油'  # neutralised, not a live formula
     assert formula["渠道"] == "热线电话" and formula["时限"] == dt.datetime(2026, 4, 11)  # noqa: DTZ001
 
 

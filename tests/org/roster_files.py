@@ -13,8 +13,12 @@ HEADER = ["工号", "姓名", "性别", "出生日期", "政治面貌", "所在�
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def xlsx(path: Path, rows: Sequence[Sequence[object]], header: Sequence[str] = HEADER,
-         above: Sequence[Sequence[object]] = ()) -> Path:
+def xlsx(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    header: Sequence[str] = HEADER,
+    above: Sequence[Sequence[object]] = (),
+) -> Path:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -27,8 +31,13 @@ def xlsx(path: Path, rows: Sequence[Sequence[object]], header: Sequence[str] = H
     return path
 
 
-def csv_file(path: Path, rows: Sequence[Sequence[object]], header: Sequence[str] = HEADER,
-             encoding: str = "utf-8", bom: bool = False) -> Path:
+def csv_file(
+    path: Path,
+    rows: Sequence[Sequence[object]],
+    header: Sequence[str] = HEADER,
+    encoding: str = "utf-8",
+    bom: bool = False,
+) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -39,7 +48,23 @@ def csv_file(path: Path, rows: Sequence[Sequence[object]], header: Sequence[str]
 
 
 def person_row(no: str, name: str = "王伟", unit: str = "运维部/运行一班", **extra: object) -> list[object]:
-    values = {"gender": "男", "birth": "1990-05-01", "political": "群众", "position": "值班员",
-              "hire": "2015-07-01", "phone": "13800138000", **extra}
-    return [no, name, values["gender"], values["birth"], values["political"], unit, values["position"],
-            values["hire"], values["phone"]]
+    values = {
+        "gender": "男",
+        "birth": "1990-05-01",
+        "political": "群众",
+        "position": "值班员",
+        "hire": "2015-07-01",
+        "phone": "13800138000",
+        **extra,
+    }
+    return [
+        no,
+        name,
+        values["gender"],
+        values["birth"],
+        values["political"],
+        unit,
+        values["position"],
+        values["hire"],
+        values["phone"],
+    ]

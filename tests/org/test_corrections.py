@@ -138,8 +138,9 @@ def test_decide_is_post_only_and_once(org: Org) -> None:
 def test_a_secretarys_own_request_goes_above_them(org: Org) -> None:
     from lianxin.org.services import correction_request_submit
 
-    item = correction_request_submit(user=org.secretary_a, person=org.secretary_a_person, field="position",
-                                     proposed_value="支部书记")
+    item = correction_request_submit(
+        user=org.secretary_a, person=org.secretary_a_person, field="position", proposed_value="支部书记"
+    )
     assert item not in client_for(org.secretary_a).get(reverse("correction_list")).context["pending"]
     assert item in client_for(org.department).get(reverse("correction_list")).context["pending"]
     assert decide(org.secretary_a, item, decision="accept").status_code == 404

@@ -63,8 +63,11 @@ def test_pairing_create_counts_the_person_as_covered(org: Org) -> None:
 
 
 def test_a_pairing_that_starts_later_does_not_cover_yet(org: Org) -> None:
-    pairing_create(contact=org.grid_person, person=org.employee_person,
-                   start_date=timezone.localdate() + dt.timedelta(days=3))
+    pairing_create(
+        contact=org.grid_person,
+        person=org.employee_person,
+        start_date=timezone.localdate() + dt.timedelta(days=3),
+    )
 
     assert_counts_are_live()
     assert shown()[org.grid_a1.pk] == (2, 0)
@@ -99,12 +102,17 @@ def test_a_failed_import_leaves_the_counts_alone(org: Org, tmp_path: Path) -> No
 
 def test_the_periodic_refresh_drops_a_pairing_that_ended_by_date(org: Org) -> None:
     today = timezone.localdate()
-    pairing_create(contact=org.grid_person, person=org.employee_person,
-                   start_date=today - dt.timedelta(days=30), end_date=today)
+    pairing_create(
+        contact=org.grid_person,
+        person=org.employee_person,
+        start_date=today - dt.timedelta(days=30),
+        end_date=today,
+    )
     assert shown()[org.grid_a1.pk] == (2, 1)
 
-    noon_next_day = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(12),
-                                        tzinfo=timezone.get_current_timezone())
+    noon_next_day = dt.datetime.combine(
+        today + dt.timedelta(days=1), dt.time(12), tzinfo=timezone.get_current_timezone()
+    )
     with time_machine.travel(noon_next_day, tick=False):
         # Nothing was written when the pairing ran out at midnight: the stored count lags behind …
         assert shown()[org.grid_a1.pk] == (2, 1)
@@ -166,8 +174,9 @@ def test_moving_a_pairing_to_another_person_counts_both(org: Org) -> None:
 
 
 def test_a_correction_decision_does_not_recount(org: Org, django_assert_max_num_queries: Any) -> None:
-    request = correction_request_submit(user=org.employee, person=org.employee_person, field="phone",
-                                        proposed_value="13900000000")
+    request = correction_request_submit(
+        user=org.employee, person=org.employee_person, field="phone", proposed_value="13900000000"
+    )
     before = UnitCount.objects.get(unit=org.grid_a1).refreshed_at
 
     correction_decide(user=org.secretary_a, request=request, accept=True, reason="")

@@ -36,10 +36,15 @@ def test_a_person_with_two_contacts_is_covered_once(org: Org) -> None:
 
 def test_ended_and_future_pairings_leave_a_gap(org: Org) -> None:
     today = timezone.localdate()
-    Pairing.objects.create(contact=org.grid_person, person=org.employee_person,
-                           start_date=today - dt.timedelta(days=90), end_date=today - dt.timedelta(days=1))
-    Pairing.objects.create(contact=org.secretary_a_person, person=org.employee_person,
-                           start_date=today + dt.timedelta(days=3))
+    Pairing.objects.create(
+        contact=org.grid_person,
+        person=org.employee_person,
+        start_date=today - dt.timedelta(days=90),
+        end_date=today - dt.timedelta(days=1),
+    )
+    Pairing.objects.create(
+        contact=org.secretary_a_person, person=org.employee_person, start_date=today + dt.timedelta(days=3)
+    )
 
     cov = coverage_for(org.grid_a1)
 
@@ -49,8 +54,12 @@ def test_ended_and_future_pairings_leave_a_gap(org: Org) -> None:
 
 def test_pairing_ending_today_still_counts(org: Org) -> None:
     today = timezone.localdate()
-    Pairing.objects.create(contact=org.grid_person, person=org.employee_person,
-                           start_date=today - dt.timedelta(days=5), end_date=today)
+    Pairing.objects.create(
+        contact=org.grid_person,
+        person=org.employee_person,
+        start_date=today - dt.timedelta(days=5),
+        end_date=today,
+    )
 
     assert coverage_for(org.grid_a1).covered == 1
 

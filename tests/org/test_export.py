@@ -21,14 +21,30 @@ def test_neutralise() -> None:
 
 
 def test_formula_cells_are_written_as_text(org: Org) -> None:
-    make_person(org.grid_a1, "=cmd|' /C calc'!A0", employee_no="@X1", position="+SUM(A1:A9)",
-                phone="-1", birth_date=dt.date(1990, 5, 1))
+    make_person(
+        org.grid_a1,
+        "=cmd|' /C calc'!A0",
+        employee_no="@X1",
+        position="+SUM(A1:A9)",
+        phone="-1",
+        birth_date=dt.date(1990, 5, 1),
+    )
     data = export_people_xlsx(Person.objects.filter(employee_no="@X1"))
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet is not None
     header = [c.value for c in sheet[1]]
-    assert header == ["工号", "姓名", "性别", "出生日期", "所在单位", "岗位", "政治面貌", "入职日期", "手机",
-                      "状态"]
+    assert header == [
+        "工号",
+        "姓名",
+        "性别",
+        "出生日期",
+        "所在单位",
+        "岗位",
+        "政治面貌",
+        "入职日期",
+        "手机",
+        "状态",
+    ]
     row = [c for c in sheet[2]]
     assert [c.value for c in row][:2] == ["'@X1", "'=cmd|' /C calc'!A0"]
     assert row[5].value == "'+SUM(A1:A9)" and row[8].value == "'-1"

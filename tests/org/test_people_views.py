@@ -239,13 +239,16 @@ def test_file_shows_household_tags_and_contacts(org: Org) -> None:
     org.paired_person.difficulty_tags.add(DifficultyTag.objects.get(name="赡养老人"))
     org.grid_a2.grid_chief = org.secretary_a_person
     org.grid_a2.save(update_fields=["grid_chief"])
-    Responsibility.objects.create(unit=org.branch_a, level=ResponsibilityLevel.DEPARTMENT,
-                                  responsible_unit=org.root)
-    Responsibility.objects.create(unit=org.grid_b1, level=ResponsibilityLevel.CADRE,
-                                  responsible_person=org.stranger)
+    Responsibility.objects.create(
+        unit=org.branch_a, level=ResponsibilityLevel.DEPARTMENT, responsible_unit=org.root
+    )
+    Responsibility.objects.create(
+        unit=org.grid_b1, level=ResponsibilityLevel.CADRE, responsible_person=org.stranger
+    )
     ended = make_person(org.grid_a2, "周杰")
-    Pairing.objects.create(contact=ended, person=org.paired_person, start_date=dt.date(2020, 1, 1),
-                           end_date=dt.date(2021, 1, 1))
+    Pairing.objects.create(
+        contact=ended, person=org.paired_person, start_date=dt.date(2020, 1, 1), end_date=dt.date(2021, 1, 1)
+    )
     page = detail(org.secretary_a, org.paired_person).content.decode()
     assert "父母年迈，需照料" in page
     assert "赡养老人" in page
@@ -267,8 +270,9 @@ def test_file_query_count_does_not_grow_with_contacts(org: Org) -> None:
     for i in range(5):
         contact = make_person(org.grid_a2, f"联系人{i}")
         Pairing.objects.create(contact=contact, person=org.paired_person)
-        Responsibility.objects.create(unit=org.grid_a2, level=ResponsibilityLevel.TEAM,
-                                      responsible_person=contact)
+        Responsibility.objects.create(
+            unit=org.grid_a2, level=ResponsibilityLevel.TEAM, responsible_person=contact
+        )
         org.paired_person.difficulty_tags.add(*DifficultyTag.objects.all())
     assert queries(org.secretary_a, url) == before
 
@@ -287,8 +291,10 @@ def test_timeline_sources_plug_in(org: Org) -> None:
     from lianxin.org import selectors
 
     def talks(user: Any, person: Person) -> list[TimelineEntry]:
-        return [TimelineEntry(at=dt.date(2026, 3, 1), kind="谈心", title="入职谈话"),
-                TimelineEntry(at=dt.date(2026, 5, 1), kind="走访", title="家访")]
+        return [
+            TimelineEntry(at=dt.date(2026, 3, 1), kind="谈心", title="入职谈话"),
+            TimelineEntry(at=dt.date(2026, 5, 1), kind="走访", title="家访"),
+        ]
 
     register_timeline_source(talks)
     try:

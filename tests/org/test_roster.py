@@ -19,16 +19,19 @@ def messages(report: object) -> list[str]:
     return [str(e) for e in report.errors]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2023-08-27", dt.date(2023, 8, 27)),
-    ("2023/8/27", dt.date(2023, 8, 27)),
-    ("2023年8月27日", dt.date(2023, 8, 27)),
-    (45165, dt.date(2023, 8, 27)),
-    ("45165", dt.date(2023, 8, 27)),
-    (dt.datetime(2023, 8, 27, 9, 30), dt.date(2023, 8, 27)),  # noqa: DTZ001 - cells carry no zone
-    ("2023-02-30", None),
-    ("next week", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2023-08-27", dt.date(2023, 8, 27)),
+        ("2023/8/27", dt.date(2023, 8, 27)),
+        ("2023年8月27日", dt.date(2023, 8, 27)),
+        (45165, dt.date(2023, 8, 27)),
+        ("45165", dt.date(2023, 8, 27)),
+        (dt.datetime(2023, 8, 27, 9, 30), dt.date(2023, 8, 27)),  # noqa: DTZ001 - cells carry no zone
+        ("2023-02-30", None),
+        ("next week", None),
+    ],
+)
 def test_dates_in_the_formats_hr_systems_write(text: object, expected: dt.date | None) -> None:
     assert parse_date(text) == expected
 
@@ -56,12 +59,15 @@ BIRTH = dt.datetime(1990, 5, 1)  # noqa: DTZ001 - a spreadsheet cell carries no 
 
 def test_xlsx_import_maps_synonyms_dates_and_units(org: Org, tmp_path: Path) -> None:
     header = ["员工编号", "姓名", "性别", "出生日期", "政治面貌", "所在单位", "岗位", "入职日期", "联系电话"]
-    path = xlsx(tmp_path / "r.xlsx", [
-        ["A001", "赵敏", "女", BIRTH, "中共党员", "运维部/运行一班", "值班员", 45165,
-         "138 0013 8000"],
-        ["A002", "钱进", "男", "1988/3/9", "预备党员", "检修部/检修一班", "检修工", "2023年8月27日", ""],
-        [1003, "孙丽", "女", "1995-12-01", "团员", "示范电厂/运维部", "", "2020-01-01", 13900139000],
-    ], header=header)
+    path = xlsx(
+        tmp_path / "r.xlsx",
+        [
+            ["A001", "赵敏", "女", BIRTH, "中共党员", "运维部/运行一班", "值班员", 45165, "138 0013 8000"],
+            ["A002", "钱进", "男", "1988/3/9", "预备党员", "检修部/检修一班", "检修工", "2023年8月27日", ""],
+            [1003, "孙丽", "女", "1995-12-01", "团员", "示范电厂/运维部", "", "2020-01-01", 13900139000],
+        ],
+        header=header,
+    )
     report = roster_apply(path=path)
     assert report.ok, messages(report)
     assert (report.rows, report.to_create, report.applied) == (3, 3, True)
@@ -79,8 +85,9 @@ def test_xlsx_import_maps_synonyms_dates_and_units(org: Org, tmp_path: Path) -> 
 
 @pytest.mark.parametrize(("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("gb18030", False)])
 def test_csv_in_each_encoding(org: Org, tmp_path: Path, encoding: str, bom: bool) -> None:
-    path = csv_file(tmp_path / "r.csv", [person_row("C001", "欧阳娜娜", political="党员")],
-                    encoding=encoding, bom=bom)
+    path = csv_file(
+        tmp_path / "r.csv", [person_row("C001", "欧阳娜娜", political="党员")], encoding=encoding, bom=bom
+    )
     report = roster_apply(path=path)
     assert report.ok, messages(report)
     person = Person.objects.get(employee_no="C001")
@@ -90,8 +97,11 @@ def test_csv_in_each_encoding(org: Org, tmp_path: Path, encoding: str, bom: bool
 
 @pytest.mark.parametrize("columns", [("部门", "班组"), ("一级单位", "二级单位")])
 def test_separate_unit_columns(org: Org, tmp_path: Path, columns: tuple[str, str]) -> None:
-    path = xlsx(tmp_path / "r.xlsx", [["U1", "周强", "运维部", "运行二班"], ["U2", "吴刚", "检修部", ""]],
-                header=["工号", "姓名", *columns])
+    path = xlsx(
+        tmp_path / "r.xlsx",
+        [["U1", "周强", "运维部", "运行二班"], ["U2", "吴刚", "检修部", ""]],
+        header=["工号", "姓名", *columns],
+    )
     report = roster_apply(path=path)
     assert report.ok, messages(report)
     assert Person.objects.get(employee_no="U1").unit == org.grid_a2
@@ -99,8 +109,11 @@ def test_separate_unit_columns(org: Org, tmp_path: Path, columns: tuple[str, str
 
 
 def test_title_rows_above_the_header_keep_row_numbers(org: Org, tmp_path: Path) -> None:
-    path = xlsx(tmp_path / "r.xlsx", [person_row("T1"), person_row("T2", birth="1990-13-01")],
-                above=[["示范电厂职工花名册"], ["导出日期：2026-01-01"]])
+    path = xlsx(
+        tmp_path / "r.xlsx",
+        [person_row("T1"), person_row("T2", birth="1990-13-01")],
+        above=[["示范电厂职工花名册"], ["导出日期：2026-01-01"]],
+    )
     report = roster_check(path=path)
     assert [(e.row, e.column) for e in report.errors] == [(5, "出生日期")]
     assert "无法识别的日期“1990-13-01”" in report.errors[0].message
@@ -211,8 +224,10 @@ def test_re_import_is_idempotent_and_updates_by_employee_number(org: Org, tmp_pa
     assert Person.objects.get(employee_no="R1").updated_at == stamp
 
     Person.objects.filter(employee_no="R2").update(household="父母同住")
-    changed = xlsx(tmp_path / "r2.xlsx", [person_row("R1"), person_row("R2", "钱晋", unit="检修部/检修一班",
-                                                                      phone="", political="党员")])
+    changed = xlsx(
+        tmp_path / "r2.xlsx",
+        [person_row("R1"), person_row("R2", "钱晋", unit="检修部/检修一班", phone="", political="党员")],
+    )
     report = roster_apply(path=changed)
     assert (report.to_update, report.unchanged) == (1, 1)
     person = Person.objects.get(employee_no="R2")

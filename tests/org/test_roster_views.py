@@ -88,14 +88,18 @@ def test_missing_units_need_the_checkbox(org: Org, tmp_path: Path) -> None:
     assert Person.objects.get(employee_no="M1").unit.name == "食堂"
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("locked.xlsx", OLE_HEADER + b"\0" * 504, "文件已加密"),
-    ("r.pdf", b"%PDF-1.4", "文件类型不支持"),
-    ("empty.csv", b"", "文件为空"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("locked.xlsx", OLE_HEADER + b"\0" * 504, "文件已加密"),
+        ("r.pdf", b"%PDF-1.4", "文件类型不支持"),
+        ("empty.csv", b"", "文件为空"),
+    ],
+)
 def test_bad_uploads_get_a_clear_message(org: Org, name: str, data: bytes, message: str) -> None:
-    response = client_for(org.department).post(reverse("roster_upload"),
-                                               {"file": SimpleUploadedFile(name, data)})
+    response = client_for(org.department).post(
+        reverse("roster_upload"), {"file": SimpleUploadedFile(name, data)}
+    )
     if response.status_code == 302:  # stored, then the check names the problem
         response = client_for(org.department).get(response["Location"])
     assert message in response.content.decode()
@@ -197,8 +201,8 @@ def test_export_follows_scope_and_filters(org: Org) -> None:
 
 
 def test_export_neither_leaks_sensitive_fields_nor_runs_formulas(org: Org) -> None:
-    Person.objects.filter(pk=org.employee_person.pk).update(position="=HYPERLINK(\"http://x\")")
+    Person.objects.filter(pk=org.employee_person.pk).update(position='=HYPERLINK("http://x")')
     rows = exported(client_for(org.department).get(reverse("people_export")))
     text = repr(rows)
     assert "高血压" not in text and "家庭变故" not in text and "子女大病" not in text
-    assert "'=HYPERLINK(\"http://x\")" in [r[5] for r in rows]
+    assert '\'=HYPERLINK("http://x")' in [r[5] for r in rows]

@@ -109,8 +109,13 @@ def test_current_page_is_marked_in_the_sidebar(org: Org) -> None:
 
 
 def test_anonymous_is_sent_to_login(org: Org) -> None:
-    for url in ("/", reverse("org_tree"), reverse("unit_detail", args=[org.root.pk]),
-                reverse("grid_detail", args=[org.grid_a1.pk]), reverse("unit_children", args=[org.root.pk])):
+    for url in (
+        "/",
+        reverse("org_tree"),
+        reverse("unit_detail", args=[org.root.pk]),
+        reverse("grid_detail", args=[org.grid_a1.pk]),
+        reverse("unit_children", args=[org.root.pk]),
+    ):
         response = Client().get(url)
         assert response.status_code == 302 and reverse("login") in response["Location"]
 
@@ -256,8 +261,9 @@ def test_tree_and_children_query_counts_stay_constant_as_the_org_grows(
 def test_unit_page_shows_facts_children_responsibility_and_coverage(org: Org) -> None:
     org.grid_a1.grid_chief = org.grid_person
     org.grid_a1.save(update_fields=["grid_chief"])
-    Responsibility.objects.create(unit=org.branch_a, level=ResponsibilityLevel.CADRE,
-                                  responsible_person=org.secretary_a_person)
+    Responsibility.objects.create(
+        unit=org.branch_a, level=ResponsibilityLevel.CADRE, responsible_person=org.secretary_a_person
+    )
 
     response = client_for(org.secretary_a).get(reverse("unit_detail", args=[org.branch_a.pk]))
     html = response.content.decode()

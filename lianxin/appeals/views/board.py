@@ -36,12 +36,16 @@ def board_index(request: HttpRequest) -> HttpResponse:
     published = [b for b in visible if b.status == BoardStatus.PUBLISHED]
     drafts = [b for b in visible if b.status == BoardStatus.DRAFT]
     managed = boards.manageable_units(user)
-    return render(request, "appeals/board/index.html", {
-        "published": published,
-        "drafts": drafts,
-        "managed": managed,
-        "this_month": f"{timezone.localdate():%Y-%m}",
-    })
+    return render(
+        request,
+        "appeals/board/index.html",
+        {
+            "published": published,
+            "drafts": drafts,
+            "managed": managed,
+            "this_month": f"{timezone.localdate():%Y-%m}",
+        },
+    )
 
 
 @require_POST
@@ -87,17 +91,28 @@ def _item_form(request: HttpRequest, board: Board, appeal: Appeal, item: BoardIt
         summary, handling = request.POST.get("summary", ""), request.POST.get("handling", "")
         try:
             if item is None:
-                boards.board_item_add(board=board, appeal=appeal, actor=request.user, summary=summary,
-                                      handling=handling)
+                boards.board_item_add(
+                    board=board, appeal=appeal, actor=request.user, summary=summary, handling=handling
+                )
             else:
                 boards.board_item_update(item=item, actor=request.user, summary=summary, handling=handling)
         except ValidationError as error:
             errors = error.message_dict if hasattr(error, "error_dict") else {}
             general = [] if errors else list(error.messages)
-            return render(request, "appeals/board/item_form.html", {
-                "board": board, "appeal": appeal, "item": item, "summary": summary, "handling": handling,
-                "errors": errors, "general_errors": general,
-            }, status=400)
+            return render(
+                request,
+                "appeals/board/item_form.html",
+                {
+                    "board": board,
+                    "appeal": appeal,
+                    "item": item,
+                    "summary": summary,
+                    "handling": handling,
+                    "errors": errors,
+                    "general_errors": general,
+                },
+                status=400,
+            )
         messages.success(request, _("已保存，审核后方可公示。"))
         return redirect("board_detail", pk=board.pk)
     if item is None:
@@ -105,10 +120,18 @@ def _item_form(request: HttpRequest, board: Board, appeal: Appeal, item: BoardIt
         handling = ""
     else:
         summary, handling = item.summary, item.handling
-    return render(request, "appeals/board/item_form.html", {
-        "board": board, "appeal": appeal, "item": item, "summary": summary, "handling": handling,
-        "errors": {},
-    })
+    return render(
+        request,
+        "appeals/board/item_form.html",
+        {
+            "board": board,
+            "appeal": appeal,
+            "item": item,
+            "summary": summary,
+            "handling": handling,
+            "errors": {},
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

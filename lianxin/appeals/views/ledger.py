@@ -63,17 +63,21 @@ def appeal_ledger(request: HttpRequest) -> HttpResponse:
     page = ledger.ledger_page(ledger.filter_ledger(request.user, flt), _page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "appeals/ledger/index.html", {
-        "flt": flt,
-        "page": page,
-        "params": request.GET,
-        "query": query.urlencode(),
-        "units": _unit_choices(request, flt.unit),
-        "categories": list(Category.objects.values_list("code", "label")),
-        "grades": Grade.choices,
-        "states": State.choices,
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "appeals/ledger/index.html",
+        {
+            "flt": flt,
+            "page": page,
+            "params": request.GET,
+            "query": query.urlencode(),
+            "units": _unit_choices(request, flt.unit),
+            "categories": list(Category.objects.values_list("code", "label")),
+            "grades": Grade.choices,
+            "states": State.choices,
+            "now": timezone.now(),
+        },
+    )
 
 
 @require_GET
@@ -93,14 +97,18 @@ def appeal_ledger_indicators(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("unit", None)
-    return render(request, "appeals/ledger/_indicators.html", {
-        "indicator_unit": unit,
-        "indicator_total": total,
-        "indicator_rows": rows,
-        "indicator_start": start,
-        "indicator_end": end,
-        "drill_query": query.urlencode(),
-    })
+    return render(
+        request,
+        "appeals/ledger/_indicators.html",
+        {
+            "indicator_unit": unit,
+            "indicator_total": total,
+            "indicator_rows": rows,
+            "indicator_start": start,
+            "indicator_end": end,
+            "drill_query": query.urlencode(),
+        },
+    )
 
 
 @require_GET
@@ -153,8 +161,9 @@ def appeal_ledger_download(request: HttpRequest, token: str) -> FileResponse:
     path_ = jobs.export_file(token)
     if job.get("state") != "done" or not path_.exists():
         raise Http404("export")
-    response = FileResponse(path_.open("rb"), as_attachment=True, filename=f"ledger-{token[:8]}.xlsx",
-                            content_type=XLSX)
+    response = FileResponse(
+        path_.open("rb"), as_attachment=True, filename=f"ledger-{token[:8]}.xlsx", content_type=XLSX
+    )
     response["Cache-Control"] = "no-store"
     return response
 

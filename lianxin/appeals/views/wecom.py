@@ -72,6 +72,7 @@ def wecom_callback(request: HttpRequest) -> HttpResponse:
     wecom.receive_text(person=person, content=message.content or "", msgid=str(message.id))
     return HttpResponse("success", content_type="text/plain")
 
+
 urlpatterns: list[URLPattern] = [
     path("wecom/callback/", wecom_callback, name="wecom_callback"),
 ]

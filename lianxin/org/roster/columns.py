@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 # field → the headers HR systems use for it (compared after normalise_header).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "employee_no": (
-        "工号", "员工编号", "职工编号", "员工号", "职工号", "人员编号", "员工工号", "employee_no",
+        "工号",
+        "员工编号",
+        "职工编号",
+        "员工号",
+        "职工号",
+        "人员编号",
+        "员工工号",
+        "employee_no",
     ),
     "name": ("姓名", "员工姓名", "职工姓名", "name"),
     "gender": ("性别", "gender"),
@@ -45,9 +52,16 @@ def normalise_header(value: object) -> str:
 
 def field_label(name: str) -> str:
     labels = {
-        "employee_no": _("工号"), "name": _("姓名"), "gender": _("性别"), "birth_date": _("出生日期"),
-        "political_status": _("政治面貌"), "unit_path": _("所在单位"), "position": _("岗位"),
-        "hire_date": _("入职日期"), "phone": _("手机"), "status": _("状态"),
+        "employee_no": _("工号"),
+        "name": _("姓名"),
+        "gender": _("性别"),
+        "birth_date": _("出生日期"),
+        "political_status": _("政治面貌"),
+        "unit_path": _("所在单位"),
+        "position": _("岗位"),
+        "hire_date": _("入职日期"),
+        "phone": _("手机"),
+        "status": _("状态"),
     }
     return labels.get(name, name)
 

@@ -97,9 +97,13 @@ def roster_import_check(*, roster_import: RosterImport) -> RosterReport:
         progress_store(import_id, stage, done, total)
 
     try:
-        report = roster_check(path=Path(roster_import.file.path), name=roster_import.original_name,
-                              progress=progress, total_hint=roster_import.total_rows,
-                              keep_parsed=_parsed_path(roster_import))
+        report = roster_check(
+            path=Path(roster_import.file.path),
+            name=roster_import.original_name,
+            progress=progress,
+            total_hint=roster_import.total_rows,
+            keep_parsed=_parsed_path(roster_import),
+        )
     except Exception:
         logger.exception("roster import %s: check failed", import_id)
         _report_failure(roster_import, _("检查时发生意外错误，未导入任何数据。"))
@@ -132,9 +136,14 @@ def roster_import_apply(*, roster_import: RosterImport) -> RosterReport:
         progress_store(import_id, stage, done, total)
 
     try:
-        report = roster_apply(path=Path(roster_import.file.path), name=roster_import.original_name,
-                              create_units=roster_import.create_units, progress=progress,
-                              total_hint=roster_import.total_rows, parsed_from=_parsed_path(roster_import))
+        report = roster_apply(
+            path=Path(roster_import.file.path),
+            name=roster_import.original_name,
+            create_units=roster_import.create_units,
+            progress=progress,
+            total_hint=roster_import.total_rows,
+            parsed_from=_parsed_path(roster_import),
+        )
     except Exception:
         logger.exception("roster import %s: apply failed", import_id)
         _report_failure(roster_import, _("导入时发生意外错误，未导入任何数据。"))

@@ -19,8 +19,18 @@ from lianxin.org.roster.columns import ColumnMap, map_columns
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"MZ",
-                 b"\x7fELF", b"BM")
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"MZ",
+    b"\x7fELF",
+    b"BM",
+)
 _HEADER_SEARCH_ROWS = 20  # HR exports often put a title and a date above the header
 
 Row = Sequence[object]
@@ -141,8 +151,11 @@ def _load_book(path: Path) -> _Book:
         reader.read_strings()
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
-        sheets = [rel.target for _, rel in reader.parser.find_sheets()
-                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+        sheets = [
+            rel.target
+            for _, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        ]
     except Exception:
         reader.archive.close()
         raise
@@ -228,7 +241,7 @@ class _SheetParser:
                 return
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
-        local = name[name.rfind(" ") + 1:]
+        local = name[name.rfind(" ") + 1 :]
         if local == "c":
             self.cell_type = attrs.get("t")
             self.cell_style = int(attrs.get("s", 0))
@@ -245,7 +258,7 @@ class _SheetParser:
             self.row_number = int(number) if number else self.row_number + 1
 
     def _end(self, name: str) -> None:
-        local = name[name.rfind(" ") + 1:]
+        local = name[name.rfind(" ") + 1 :]
         if local == "v" or local == "t":
             self.capture = False
         elif local == "rPh":

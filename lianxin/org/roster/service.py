@@ -38,7 +38,14 @@ LOOKUP_CHUNK = 5000  # below SQLite's limit on query parameters
 PROGRESS_EVERY = 5000
 # The person fields an import may set; everything else in a file (health, hardship …) is never read.
 PERSON_FIELDS = (
-    "name", "gender", "birth_date", "political_status", "position", "hire_date", "phone", "status",
+    "name",
+    "gender",
+    "birth_date",
+    "political_status",
+    "position",
+    "hire_date",
+    "phone",
+    "status",
 )
 _COMPARED = ("unit_id", *PERSON_FIELDS)
 _POLITICAL_HINT = "中共党员、中共预备党员、共青团员、群众、其他"
@@ -98,7 +105,10 @@ class RosterReport:
             "共 %(rows)d 行：新建 %(create)d 人，更新 %(update)d 人，无变化 %(same)d 人，"
             "新建单位 %(units)d 个"
         ) % {
-            "rows": self.rows, "create": self.to_create, "update": self.to_update, "same": self.unchanged,
+            "rows": self.rows,
+            "create": self.to_create,
+            "update": self.to_update,
+            "same": self.unchanged,
             "units": len(self.units_to_create),
         }
 
@@ -129,11 +139,23 @@ class _ParseResult:
 
     def save(self, target: Path, source: Path) -> None:
         """Keep the parsed rows beside the upload, so applying after the check reads the file once."""
-        rows = [[p.row, p.employee_no, {k: v.isoformat() if isinstance(v, dt.date) else v
-                                        for k, v in p.values.items()}, list(p.unit)] for p in self.rows]
-        data = {"source": _fingerprint(source), "count": self.count,
-                "errors": [asdict(e) for e in self.errors], "unit_header": self.unit_header,
-                "ignored": self.ignored, "rows": rows}
+        rows = [
+            [
+                p.row,
+                p.employee_no,
+                {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in p.values.items()},
+                list(p.unit),
+            ]
+            for p in self.rows
+        ]
+        data = {
+            "source": _fingerprint(source),
+            "count": self.count,
+            "errors": [asdict(e) for e in self.errors],
+            "unit_header": self.unit_header,
+            "ignored": self.ignored,
+            "rows": rows,
+        }
         target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -150,8 +172,9 @@ class _ParseResult:
                 if values.get(key) is not None:
                     values[key] = dt.date.fromisoformat(values[key])
             rows.append(_Parsed(number, employee_no, values, tuple(unit)))
-        return cls(rows, data["count"], [RowError(**e) for e in data["errors"]], data["unit_header"],
-                   data["ignored"])
+        return cls(
+            rows, data["count"], [RowError(**e) for e in data["errors"]], data["unit_header"], data["ignored"]
+        )
 
 
 def _fingerprint(path: Path) -> list[int]:
@@ -193,8 +216,10 @@ class _RowParser:
         elif len(employee_no) > self.limits["employee_no"]:
             error("employee_no", self._too_long(self.limits["employee_no"]))
         elif employee_no in self.seen:
-            error("employee_no", _("工号“%(no)s”与第 %(row)d 行重复") % {"no": employee_no,
-                                                                   "row": self.seen[employee_no]})
+            error(
+                "employee_no",
+                _("工号“%(no)s”与第 %(row)d 行重复") % {"no": employee_no, "row": self.seen[employee_no]},
+            )
         else:
             self.seen[employee_no] = number
 
@@ -229,8 +254,10 @@ class _RowParser:
         if text:
             status = parse_political_status(text)
             if status is None:
-                error("political_status", _("未知的政治面貌“%(value)s”，可填：%(hint)s")
-                      % {"value": text, "hint": _POLITICAL_HINT})
+                error(
+                    "political_status",
+                    _("未知的政治面貌“%(value)s”，可填：%(hint)s") % {"value": text, "hint": _POLITICAL_HINT},
+                )
             values["political_status"] = status
 
         text = cell_text(self.cell(row, "position"))
@@ -275,8 +302,11 @@ class _RowParser:
             error("unit_path", _("所在单位不能为空"))
         for part in parts:
             if len(part) > self.unit_limit:
-                error("unit_path", _("单位名称“%(name)s…”过长，最多 %(max)d 个字") % {
-                    "name": part[:10], "max": self.unit_limit})
+                error(
+                    "unit_path",
+                    _("单位名称“%(name)s…”过长，最多 %(max)d 个字")
+                    % {"name": part[:10], "max": self.unit_limit},
+                )
         return tuple(parts)
 
     def _limit(self, name: str) -> int:
@@ -295,13 +325,25 @@ def _parse_file(path: Path, name: str, progress: ProgressFn | None, total_hint: 
         with open_table(path, name) as table:
             missing = table.columns.missing
             if table.columns.duplicates:
-                errors.append(RowError(table.header_row, "", _("列重复：%(cols)s")
-                                       % {"cols": "、".join(table.columns.duplicates)}, "file"))
+                errors.append(
+                    RowError(
+                        table.header_row,
+                        "",
+                        _("列重复：%(cols)s") % {"cols": "、".join(table.columns.duplicates)},
+                        "file",
+                    )
+                )
             if missing:
                 from lianxin.org.roster.columns import field_label
 
-                errors.append(RowError(table.header_row, "", _("缺少必需的列：%(cols)s")
-                                       % {"cols": "、".join(field_label(m) for m in missing)}, "file"))
+                errors.append(
+                    RowError(
+                        table.header_row,
+                        "",
+                        _("缺少必需的列：%(cols)s") % {"cols": "、".join(field_label(m) for m in missing)},
+                        "file",
+                    )
+                )
                 return _ParseResult([], 0, errors, "", table.columns.ignored)
             parser = _RowParser(table.columns)
             for number, row in table.rows:
@@ -337,9 +379,11 @@ class _UnitTree:
         ids: dict[UnitKey, int] = {(): root.pk}
         names: dict[str, UnitKey] = {root.path: ()}
         step = root.steplen
-        for pk, path, name in Unit.objects.filter(path__startswith=root.path, depth__gt=1).order_by(
-            "path"
-        ).values_list("pk", "path", "name"):
+        for pk, path, name in (
+            Unit.objects.filter(path__startswith=root.path, depth__gt=1)
+            .order_by("path")
+            .values_list("pk", "path", "name")
+        ):
             parent = names.get(path[:-step])
             if parent is None:
                 continue
@@ -370,7 +414,7 @@ class _Plan:
 def _existing(numbers: list[str]) -> dict[str, dict[str, Any]]:
     stored: dict[str, dict[str, Any]] = {}
     for start in range(0, len(numbers), LOOKUP_CHUNK):
-        chunk = numbers[start:start + LOOKUP_CHUNK]
+        chunk = numbers[start : start + LOOKUP_CHUNK]
         for values in Person.objects.filter(employee_no__in=chunk).values("pk", "employee_no", *_COMPARED):
             stored[values["employee_no"]] = values
     return stored
@@ -394,8 +438,14 @@ def _plan(parsed: _ParseResult, *, create_units: bool) -> _Plan:
         if absent:
             missing.update(dict.fromkeys(absent))
             if not create_units:
-                report.errors.append(RowError(item.row, unit_header, _("单位“%(path)s”不存在")
-                                              % {"path": "/".join(item.unit)}, "unit_missing"))
+                report.errors.append(
+                    RowError(
+                        item.row,
+                        unit_header,
+                        _("单位“%(path)s”不存在") % {"path": "/".join(item.unit)},
+                        "unit_missing",
+                    )
+                )
     plan.new_units = sorted(missing, key=lambda k: (len(k), k))
     report.units_to_create = ["/".join(k) for k in plan.new_units]
 
@@ -415,9 +465,15 @@ def _plan(parsed: _ParseResult, *, create_units: bool) -> _Plan:
     return plan
 
 
-def roster_check(*, path: Path, name: str = "", create_units: bool = False,
-                 progress: ProgressFn | None = None, total_hint: int = 0,
-                 keep_parsed: Path | None = None) -> RosterReport:
+def roster_check(
+    *,
+    path: Path,
+    name: str = "",
+    create_units: bool = False,
+    progress: ProgressFn | None = None,
+    total_hint: int = 0,
+    keep_parsed: Path | None = None,
+) -> RosterReport:
     """The dry run: counts and every error, nothing written. With keep_parsed, the parsed rows are kept
     in that file for roster_apply."""
     parsed = _parse_file(Path(path), name or str(path), progress, total_hint)
@@ -426,9 +482,15 @@ def roster_check(*, path: Path, name: str = "", create_units: bool = False,
     return _plan(parsed, create_units=create_units).report
 
 
-def roster_apply(*, path: Path, name: str = "", create_units: bool = False,
-                 progress: ProgressFn | None = None, total_hint: int = 0,
-                 parsed_from: Path | None = None) -> RosterReport:
+def roster_apply(
+    *,
+    path: Path,
+    name: str = "",
+    create_units: bool = False,
+    progress: ProgressFn | None = None,
+    total_hint: int = 0,
+    parsed_from: Path | None = None,
+) -> RosterReport:
     """Check again against the stored data, then write everything in one transaction, or nothing when
     any row is wrong. parsed_from: rows kept by roster_check from this same file, if still there."""
     parsed = _ParseResult.load(parsed_from, Path(path)) if parsed_from is not None else None
@@ -504,14 +566,21 @@ def _write(plan: _Plan, progress: ProgressFn | None) -> None:
         rows = []
         for item in batch:
             v = item.values
-            rows.append({
-                "employee_no": item.employee_no, "name": v["name"], "name_initials": initials_of(v["name"]),
-                "gender": v.get("gender", ""), "birth_date": v.get("birth_date"), "unit": tree.ids[item.unit],
-                "position": v.get("position", ""),
-                "political_status": v.get("political_status", PoliticalStatus.MASSES),
-                "hire_date": v.get("hire_date"), "phone": v.get("phone", ""),
-                "status": v.get("status", PersonStatus.ACTIVE),
-            })
+            rows.append(
+                {
+                    "employee_no": item.employee_no,
+                    "name": v["name"],
+                    "name_initials": initials_of(v["name"]),
+                    "gender": v.get("gender", ""),
+                    "birth_date": v.get("birth_date"),
+                    "unit": tree.ids[item.unit],
+                    "position": v.get("position", ""),
+                    "political_status": v.get("political_status", PoliticalStatus.MASSES),
+                    "hire_date": v.get("hire_date"),
+                    "phone": v.get("phone", ""),
+                    "status": v.get("status", PersonStatus.ACTIVE),
+                }
+            )
         inserter.insert(rows)
         done += len(rows)
         if progress is not None:
@@ -522,8 +591,14 @@ def _write(plan: _Plan, progress: ProgressFn | None) -> None:
         for item, current in update_batch:
             values = {k: current[k] for k in PERSON_FIELDS}
             values.update(item.values)
-            rows.append({"id": current["pk"], "unit": tree.ids[item.unit],
-                         "name_initials": initials_of(values["name"]), **values})
+            rows.append(
+                {
+                    "id": current["pk"],
+                    "unit": tree.ids[item.unit],
+                    "name_initials": initials_of(values["name"]),
+                    **values,
+                }
+            )
         inserter.stage_updates(rows)
         done += len(rows)
         if progress is not None:
@@ -599,8 +674,11 @@ class _PersonWriter:
                 cursor.execute(f"DELETE FROM {self.STAGING}")  # noqa: S608
                 self.staged = True
         columns = ", ".join(["id", *(self.quote(str(f.column)) for f in fields)])
-        self._load(self.STAGING, columns,
-                   [[row["id"], *(self._prep(n, row[n]) for n in self.UPDATED)] for row in rows])
+        self._load(
+            self.STAGING,
+            columns,
+            [[row["id"], *(self._prep(n, row[n]) for n in self.UPDATED)] for row in rows],
+        )
 
     def apply_updates(self) -> None:
         if not self.staged:
@@ -620,4 +698,4 @@ class _PersonWriter:
 
 def _batches(items: list[T]) -> Iterable[list[T]]:
     for start in range(0, len(items), BATCH):
-        yield items[start:start + BATCH]
+        yield items[start : start + BATCH]

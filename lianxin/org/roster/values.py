@@ -38,9 +38,14 @@ _POLITICAL = {
     "other": "other",
 }
 _STATUSES = {
-    "在岗": "active", "在职": "active", "active": "active",
-    "退休": "retired", "retired": "retired",
-    "离职": "left", "调出": "left", "left": "left",
+    "在岗": "active",
+    "在职": "active",
+    "active": "active",
+    "退休": "retired",
+    "retired": "retired",
+    "离职": "left",
+    "调出": "left",
+    "left": "left",
 }
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")

@@ -26,7 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "me": me,
         "my_units": units.top_units_with_stats(top),
         "totals": [(unit, units.unit_totals(unit)) for unit in top]
-        if roles & {Role.DEPARTMENT, Role.LEADERSHIP} else [],
+        if roles & {Role.DEPARTMENT, Role.LEADERSHIP}
+        else [],
         "is_grid_member": Role.GRID_MEMBER in roles,
         "paired": list(units.paired_people_of(user)[:200]) if Role.GRID_MEMBER in roles else [],
         "contacts": list(units.my_contacts(user)) if me is not None else [],

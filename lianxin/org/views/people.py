@@ -24,8 +24,12 @@ from lianxin.org.services import correction_decide, correction_request_submit
 COUNT_CAP = 1000  # beyond this the list says "more than 1,000" instead of counting every row
 MAX_PAGE = 200  # deeper pages are slow to reach by OFFSET and useless to browse: narrow the filters
 
-SORT_LABELS = [("name", _("姓名")), ("employee_no", _("工号")), ("hire_date", _("入职日期（早→晚）")),
-               ("-hire_date", _("入职日期（晚→早）"))]
+SORT_LABELS = [
+    ("name", _("姓名")),
+    ("employee_no", _("工号")),
+    ("hire_date", _("入职日期（早→晚）")),
+    ("-hire_date", _("入职日期（晚→早）")),
+]
 
 
 def _with_field_labels(items: list[CorrectionRequest]) -> list[CorrectionRequest]:
@@ -74,31 +78,38 @@ def person_list(request: HttpRequest) -> HttpResponse:
         row.show_key = can_see_sensitive(user, row)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "org/people/list.html", {
-        "people": rows,
-        "page": number,
-        "has_next": more and number < MAX_PAGE,
-        "has_previous": number > 1,
-        "first": offset + 1 if rows else 0,
-        "last": offset + len(rows),
-        "total": min(total, COUNT_CAP),
-        "total_capped": total > COUNT_CAP,
-        "query": query.urlencode(),
-        "params": request.GET,
-        "unit": unit,
-        "units": units,
-        "statuses": PoliticalStatus.choices,
-        "tags": list(DifficultyTag.objects.order_by("name")),
-        "may_filter_key": selectors.may_filter_key(user),
-        "sorts": SORT_LABELS,
-        "export_url": _export_url(request),
-    })
+    return render(
+        request,
+        "org/people/list.html",
+        {
+            "people": rows,
+            "page": number,
+            "has_next": more and number < MAX_PAGE,
+            "has_previous": number > 1,
+            "first": offset + 1 if rows else 0,
+            "last": offset + len(rows),
+            "total": min(total, COUNT_CAP),
+            "total_capped": total > COUNT_CAP,
+            "query": query.urlencode(),
+            "params": request.GET,
+            "unit": unit,
+            "units": units,
+            "statuses": PoliticalStatus.choices,
+            "tags": list(DifficultyTag.objects.order_by("name")),
+            "may_filter_key": selectors.may_filter_key(user),
+            "sorts": SORT_LABELS,
+            "export_url": _export_url(request),
+        },
+    )
 
 
 def _file_context(request: HttpRequest, pk: int) -> tuple[Any, dict[str, Any]]:
     person = person_for(request.user, pk)
-    return person, {"person": person, "sensitive": can_see_sensitive(request.user, person),
-                    "own": person.user_id is not None and person.user_id == request.user.pk}
+    return person, {
+        "person": person,
+        "sensitive": can_see_sensitive(request.user, person),
+        "own": person.user_id is not None and person.user_id == request.user.pk,
+    }
 
 
 @require_GET
@@ -148,8 +159,11 @@ def correction_new(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 correction_request_submit(
-                    user=request.user, person=person, field=form.cleaned_data["field"],
-                    proposed_value=form.cleaned_data["proposed_value"], reason=form.cleaned_data["reason"],
+                    user=request.user,
+                    person=person,
+                    field=form.cleaned_data["field"],
+                    proposed_value=form.cleaned_data["proposed_value"],
+                    reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -160,8 +174,9 @@ def correction_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "org/people/correction_new.html", context, status=status)
 
 
-def _correction_list(request: HttpRequest, *, errors: dict[int, list[str]] | None = None,
-                     status: int = 200) -> HttpResponse:
+def _correction_list(
+    request: HttpRequest, *, errors: dict[int, list[str]] | None = None, status: int = 200
+) -> HttpResponse:
     if not selectors.may_filter_key(request.user):  # secretaries and above only
         raise Http404("corrections")
     pending = _with_field_labels(list(selectors.pending_corrections_for(request.user)[:200]))
@@ -184,8 +199,9 @@ def correction_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             data = form.cleaned_data
-            correction_decide(user=request.user, request=item, accept=data["decision"] == "accept",
-                              reason=data["reason"])
+            correction_decide(
+                user=request.user, request=item, accept=data["decision"] == "accept", reason=data["reason"]
+            )
         except ValidationError as error:
             return _correction_list(request, errors={item.pk: list(error.messages)}, status=400)
         return redirect("correction_list")

@@ -55,8 +55,9 @@ def roster_upload(request: HttpRequest) -> HttpResponse:
                     roster_import_check(roster_import=record)
                 return redirect("roster_detail", pk=record.pk)
     recent = RosterImport.objects.filter(created_by_id=request.user.pk)[:10]
-    return render(request, "org/roster/upload.html", {"error": error, "recent": recent},
-                  status=400 if error else 200)
+    return render(
+        request, "org/roster/upload.html", {"error": error, "recent": recent}, status=400 if error else 200
+    )
 
 
 def _progress_context(record: RosterImport) -> dict[str, object]:

@@ -37,8 +37,11 @@ def org_tree(request: HttpRequest) -> HttpResponse:
 def unit_children(request: HttpRequest, pk: int) -> HttpResponse:
     unit = unit_for(request.user, pk)
     children = list(units.children_of(unit))
-    return render(request, "org/_tree_children.html",
-                  {"rows": units.with_stats(children, within=unit.path), "parent": unit})
+    return render(
+        request,
+        "org/_tree_children.html",
+        {"rows": units.with_stats(children, within=unit.path), "parent": unit},
+    )
 
 
 @require_GET
@@ -46,18 +49,22 @@ def unit_children(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = unit_for(request.user, pk)
     overview = units.unit_overview(unit)
-    return render(request, "org/unit.html", {
-        "unit": unit,
-        "ancestors": _visible_ancestors(request.user, unit),
-        "grid": units.grid_of(unit),
-        "coverage": overview.coverage,
-        "gaps": list(overview.coverage.uncovered[:20]),
-        "children": overview.children,
-        "breakdown_kind": overview.breakdown_kind,
-        "breakdown": overview.breakdown,
-        "breakdown_more": overview.breakdown_more,
-        "responsibilities": list(units.responsibilities_of(unit)),
-    })
+    return render(
+        request,
+        "org/unit.html",
+        {
+            "unit": unit,
+            "ancestors": _visible_ancestors(request.user, unit),
+            "grid": units.grid_of(unit),
+            "coverage": overview.coverage,
+            "gaps": list(overview.coverage.uncovered[:20]),
+            "children": overview.children,
+            "breakdown_kind": overview.breakdown_kind,
+            "breakdown": overview.breakdown,
+            "breakdown_more": overview.breakdown_more,
+            "responsibilities": list(units.responsibilities_of(unit)),
+        },
+    )
 
 
 @require_GET
@@ -69,13 +76,17 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     only_gaps = request.GET.get("gaps") == "1"
     people = units.grid_people(grid, only_gaps=only_gaps)
     page = Paginator(people, settings.PERSON_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "org/grid.html", {
-        "grid": grid,
-        "ancestors": _visible_ancestors(request.user, grid),
-        "coverage": units.coverage_for(grid),
-        "page": page,
-        "only_gaps": only_gaps,
-    })
+    return render(
+        request,
+        "org/grid.html",
+        {
+            "grid": grid,
+            "ancestors": _visible_ancestors(request.user, grid),
+            "coverage": units.coverage_for(grid),
+            "page": page,
+            "only_gaps": only_gaps,
+        },
+    )
 
 
 urlpatterns = [
