@@ -43,7 +43,7 @@ from lianxin.appeals.scope import appeals_visible_to, can_enter_on_behalf, can_h
 from lianxin.appeals.views import receipt as receipt_pages
 from lianxin.org.access import unit_for
 from lianxin.org.models import Person, Role
-from lianxin.org.scope import UserLike, grants_of, own_person_id, people_visible_to
+from lianxin.org.scope import UserLike, grants_of, people_visible_to
 
 router = Router(tags=["appeals"])
 
@@ -179,8 +179,7 @@ def appeal_create(request: HttpRequest, payload: AppealIn) -> Status[dict[str, A
         if submitter is None:
             raise Http404("person")
     elif not payload.anonymous:
-        me = own_person_id(user)
-        submitter = Person.objects.select_related("unit").filter(pk=me).first() if me else None
+        submitter = Person.objects.select_related("unit").filter(user=user).first()
         if submitter is None:
             return _bad("anonymous", "您的账号未关联人员档案：请匿名提交，或由工作人员代录。")
     try:

@@ -110,23 +110,29 @@ def _locked(appeal: Appeal) -> Appeal:
     return Appeal.objects.select_for_update(of=("self",)).select_related("unit", "category").get(pk=appeal.pk)
 
 
+def _chain(unit: Unit) -> list[Unit]:
+    """The unit and its ancestors, nearest first, with their kinds: one query."""
+    prefixes = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+    return list(Unit.objects.filter(path__in=prefixes).select_related("kind").order_by("-depth"))
+
+
 def branch_of(unit: Unit) -> Unit:
     """The nearest unit at or above `unit` whose kind is a branch; the unit itself when there is none."""
-    prefixes = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
-    chain = Unit.objects.filter(path__in=prefixes).select_related("kind").order_by("-depth")
-    return next((candidate for candidate in chain if candidate.kind.is_branch), unit)
+    return next((candidate for candidate in _chain(unit) if candidate.kind.is_branch), unit)
 
 
 def _route(submitter: Person | None, unit: Unit | None, track: str | None) -> tuple[Unit, str]:
     """双轨制: branch level (the person's branch) or company level (the root)."""
-    roots = Unit.objects.filter(depth=1).order_by("path")
-    root = roots.first() if unit is None else roots.filter(path=unit.path[: Unit.steplen]).first()
-    if root is None:
-        raise ValidationError(_("尚未建立组织架构。"))
     base = submitter.unit if submitter is not None else unit
-    if track == Track.COMPANY or base is None:
+    if base is None:
+        root = Unit.objects.filter(depth=1).order_by("path").first()
+        if root is None:
+            raise ValidationError(_("尚未建立组织架构。"))
         return root, Track.COMPANY
-    return branch_of(base), Track.BRANCH
+    chain = _chain(base)  # nearest first; the root is last
+    if track == Track.COMPANY:
+        return chain[-1], Track.COMPANY
+    return next((c for c in chain if c.kind.is_branch), base), Track.BRANCH
 
 
 def _new_number(at: dt.datetime) -> str:
@@ -203,8 +209,16 @@ def appeal_submit(
                     return Submitted(existing, None, duplicate=True)
     else:  # pragma: no cover - six random characters colliding five times
         raise IntegrityError("could not allocate an appeal number")
-    actor = entered_by if entered_by is not None else (submitter.user if submitter is not None else None)
-    _event(appeal, EventKind.SUBMITTED, actor, public=True, at=moment, channel=channel)
+    # The submitter's own account by id: loading the user would cost a query for nothing.
+    actor_id = getattr(entered_by, "pk", None) or (submitter.user_id if submitter is not None else None)
+    AppealEvent.objects.create(
+        appeal=appeal,
+        kind=EventKind.SUBMITTED,
+        actor_id=actor_id,
+        public=True,
+        at=moment,
+        data={"channel": channel},
+    )
     return Submitted(appeal, code)
 
 
