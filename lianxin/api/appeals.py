@@ -179,7 +179,8 @@ def appeal_create(request: HttpRequest, payload: AppealIn) -> Status[dict[str, A
         if submitter is None:
             raise Http404("person")
     elif not payload.anonymous:
-        submitter = Person.objects.select_related("unit").filter(user_id=user.pk).first()
+        own = Person.objects.select_related("unit").filter(user__isnull=False, user_id=user.pk or 0)
+        submitter = own.first()
         if submitter is None:
             return _bad("anonymous", "您的账号未关联人员档案：请匿名提交，或由工作人员代录。")
     try:
