@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "lianxin.org",
     "lianxin.audit",
     "lianxin.appeals",
+    "lianxin.care",
     "lianxin.api",
 ]
 
@@ -223,6 +224,8 @@ WECOM_AGENT_ID = env_int("WECOM_AGENT_ID", 0)
 WECOM_SECRET = env_str("WECOM_SECRET")
 WECOM_SEND_ENABLED = env_bool("WECOM_SEND_ENABLED", default=False) and not TESTING
 APPEAL_ATTACHMENT_MAX_BYTES = env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)  # each file
+CARE_UNCONTACTED_DAYS = env_int("CARE_UNCONTACTED_DAYS", 90)  # flagged when not contacted this long
+CARE_SUMMARY_RETENTION_DAYS = env_int("CARE_SUMMARY_RETENTION_DAYS", 3 * 365)  # then topic/summary blanked
 
 LOGGING = {
     "version": 1,

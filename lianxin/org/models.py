@@ -84,6 +84,8 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全管理员")
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
+    # Sees counselling referral details in the subtree where held, and nothing else of a file.
+    COUNSELLOR = "counsellor", _("心理咨询协调员")
 
 
 # Roles that see the people of the subtree where they are held.

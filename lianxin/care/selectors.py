@@ -1,0 +1,224 @@
+"""Reads of care work: "my people" and coverage, open due items, key people past their cadence, and the
+restricted reads (talk summaries, key status, counselling details), each of which writes an access log row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from lianxin.audit.services import access_log_record
+from lianxin.care.codes import ConsentPurpose, KeyReason
+from lianxin.care.models import (
+    CarePlan,
+    Consent,
+    ContactPerson,
+    ContactRecord,
+    CounsellingReferral,
+    DueItem,
+    KeyPersonFlag,
+)
+from lianxin.care.scope import (
+    can_read_counselling,
+    can_read_summary,
+    can_see_key_status,
+    care_plans_visible_to,
+    due_items_visible_to,
+)
+from lianxin.org.models import Pairing, Person, PersonStatus, Unit
+from lianxin.org.scope import UserLike, own_person_id
+
+
+def uncontacted_days() -> int:
+    return int(getattr(settings, "CARE_UNCONTACTED_DAYS", 90))
+
+
+def last_contact_subquery() -> Subquery:
+    """The date of the person's latest talk or visit: one probe of the (person, date) index."""
+    return Subquery(ContactPerson.objects.filter(person=OuterRef("pk")).order_by("-date").values("date")[:1])
+
+
+# --- coverage ---------------------------------------------------------------------------------------
+
+
+def my_people(user: UserLike, *, on: dt.date | None = None) -> QuerySet[Person]:
+    """The people actively paired with the user's own person, each with `last_contact` (a date or None),
+    those never or longest not contacted first. One query, whatever the number of people."""
+    me = own_person_id(user)
+    if me is None:
+        return Person.objects.none()
+    paired = Pairing.objects.active(on).filter(contact_id=me).values("person_id")
+    return (
+        Person.objects.filter(pk__in=paired)
+        .select_related("unit")
+        .annotate(last_contact=last_contact_subquery())
+        .order_by("last_contact", "name", "pk")
+    )
+
+
+def _cutoff(days: int | None, today: dt.date | None) -> dt.date:
+    span = uncontacted_days() if days is None else days
+    return (today or timezone.localdate()) - dt.timedelta(days=span)
+
+
+def uncontacted(unit: Unit, days: int | None = None, *, today: dt.date | None = None) -> QuerySet[Person]:
+    """People in the unit's subtree (not those who left) with no talk or visit in the last `days`
+    (CARE_UNCONTACTED_DAYS, 90 by default), with `last_contact` annotated."""
+    since = _cutoff(days, today)
+    recent = ContactPerson.objects.filter(person=OuterRef("pk"), date__gte=since)
+    return (
+        Person.objects.filter(unit__path__startswith=unit.path)
+        .exclude(status=PersonStatus.LEFT)
+        .filter(~Exists(recent))
+        .annotate(last_contact=last_contact_subquery())
+        .order_by("unit__path", "name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    unit: Unit
+    is_grid: bool
+    is_branch: bool
+    people: int
+    contacted: int
+
+    @property
+    def rate(self) -> float:
+        return self.contacted / self.people if self.people else 0.0
+
+
+def coverage_rates(unit: Unit, days: int | None = None, *, today: dt.date | None = None) -> list[CoverageRow]:
+    """Per grid and per branch in the unit's subtree: people, and people contacted within `days`.
+
+    One grouped aggregate per unit that holds people, rolled up to each grid and branch above them; a grid
+    or branch counts everyone in its own subtree."""
+    since = _cutoff(days, today)
+    recent = ContactPerson.objects.filter(person=OuterRef("pk"), date__gte=since)
+    per_unit = (
+        Person.objects.filter(unit__path__startswith=unit.path)
+        .exclude(status=PersonStatus.LEFT)
+        .annotate(recent=Exists(recent))
+        .order_by()
+        .values("unit__path")
+        .annotate(people=Count("pk"), contacted=Count("pk", filter=Q(recent=True)))
+    )
+    totals = [(row["unit__path"], row["people"], row["contacted"]) for row in per_unit]
+    targets = (
+        Unit.objects.filter(unit.subtree_q())
+        .filter(Q(is_grid=True) | Q(kind__is_branch=True))
+        .select_related("kind")
+        .order_by("path")
+    )
+    rows = []
+    for target in targets:
+        people = sum(n for path, n, _c in totals if path.startswith(target.path))
+        contacted = sum(c for path, _n, c in totals if path.startswith(target.path))
+        rows.append(CoverageRow(target, target.is_grid, target.kind.is_branch, people, contacted))
+    return rows
+
+
+# --- due items and key people -------------------------------------------------------------------------
+
+
+def due_items_open(user: UserLike) -> QuerySet[DueItem]:
+    """Open due items the user answers for or supervises, earliest deadline first."""
+    return (
+        due_items_visible_to(user)
+        .filter(done_at__isnull=True)
+        .select_related("person", "event__kind", "responsible")
+        .order_by("due_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class PlanDue:
+    plan: CarePlan
+    last_contact: dt.date | None
+    due_since: dt.date
+
+
+def key_people_due(user: UserLike, *, today: dt.date | None = None) -> list[PlanDue]:
+    """Open care plans the user sees whose person was not contacted within the plan's cadence (counted
+    from the last contact, or from the plan's opening when there was none) — for later warnings."""
+    day = today or timezone.localdate()
+    plans = (
+        care_plans_visible_to(user)
+        .filter(closed_at__isnull=True)
+        .select_related("person", "responsible")
+        .annotate(
+            last_contact=Subquery(
+                ContactPerson.objects.filter(person=OuterRef("person_id"))
+                .order_by("-date")
+                .values("date")[:1]
+            )
+        )
+        .order_by("pk")
+    )
+    due = []
+    for plan in plans:
+        last: dt.date | None = plan.last_contact
+        start = last or timezone.localdate(plan.opened_at)
+        since = start + dt.timedelta(days=plan.cadence_days)
+        if since < day:
+            due.append(PlanDue(plan, last, since))
+    return due
+
+
+# --- restricted reads, each logged ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    topic: str
+    summary: str
+    purged: bool
+
+
+def contact_summary_for(
+    user: UserLike, record: ContactRecord, *, ip: str | None = None, channel: str = "web"
+) -> Summary | None:
+    """The topic and summary if the user may read them (None otherwise); each read is logged against every
+    person in the record with the section "talk_summary"."""
+    people = list(record.people.select_related("unit"))
+    if not can_read_summary(user, record, people):
+        return None
+    for person in people:
+        access_log_record(actor=user, person=person, sections=["talk_summary"], ip=ip, channel=channel)
+    return Summary(record.topic, record.summary, record.purged_at is not None)
+
+
+def key_flags_for(
+    user: UserLike, person: Person, *, ip: str | None = None, channel: str = "web"
+) -> list[KeyPersonFlag] | None:
+    """The person's open key-person flags for a viewer allowed to know the key status (None for anyone
+    else, who must not learn the person is flagged). A health note is blanked once the health consent is
+    withdrawn. A read that shows any flag is logged with the section "key_person"."""
+    if not can_see_key_status(user, person):
+        return None
+    flags = list(KeyPersonFlag.objects.filter(person=person, closed_at__isnull=True).order_by("-opened_at"))
+    if any(f.reason == KeyReason.HEALTH and f.note for f in flags):
+        consented = Consent.objects.filter(
+            person=person, purpose=ConsentPurpose.HEALTH, withdrawn_at__isnull=True
+        ).exists()
+        if not consented:
+            for flag in flags:
+                if flag.reason == KeyReason.HEALTH:
+                    flag.note = ""
+    if flags:
+        access_log_record(actor=user, person=person, sections=["key_person"], ip=ip, channel=channel)
+    return flags
+
+
+def counselling_details_for(
+    user: UserLike, referral: CounsellingReferral, *, ip: str | None = None, channel: str = "web"
+) -> str | None:
+    """The referral's details for the counsellor while consent stands (logged as "counselling"); None for
+    everyone else, who see only the status."""
+    if not can_read_counselling(user, referral):
+        return None
+    access_log_record(actor=user, person=referral.person, sections=["counselling"], ip=ip, channel=channel)
+    return referral.details

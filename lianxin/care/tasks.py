@@ -1,0 +1,20 @@
+"""Background work of care: the overdue sweep of due items, and the nightly purge of old summaries."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from lianxin.care.services import contact_summaries_purge, due_items_escalate_overdue
+
+
+@db_periodic_task(crontab(minute="*/10"))  # type: ignore[untyped-decorator]
+def due_items_escalate_overdue_task() -> int:
+    """Each overdue due item climbs responsible → secretary → department → leadership, as appeals do."""
+    return due_items_escalate_overdue()
+
+
+@db_periodic_task(crontab(minute="30", hour="3"))  # type: ignore[untyped-decorator]
+def contact_summaries_purge_task() -> int:
+    """Topics and summaries past CARE_SUMMARY_RETENTION_DAYS are blanked; records and counts stay."""
+    return contact_summaries_purge()
