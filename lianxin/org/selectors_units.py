@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from lianxin.org.counts import subtree_counts
@@ -103,22 +104,26 @@ def top_units_with_stats(top: Sequence[Unit]) -> list[tuple[Unit, Stats]]:
 
 
 # Rows on a unit page's breakdown table; past this the table says how many more there are.
-BREAKDOWN_LIMIT = 200
+# A big branch has hundreds of sections: rows beyond these are reached by paging or by opening a child.
+BREAKDOWN_LIMIT = 50
+CHILDREN_PER_PAGE = 50
 
 
 @dataclass
 class UnitOverview:
     coverage: Coverage
     children: list[tuple[Unit, Stats]]
+    children_page: Page[Unit]
     breakdown_kind: str
     breakdown: list[tuple[Unit, Stats]]
     breakdown_more: bool
 
 
-def unit_overview(unit: Unit) -> UnitOverview:
+def unit_overview(unit: Unit, children_page: str | int | None = None) -> UnitOverview:
     """Everything a unit page counts, in one stats pass: the unit, its children and its branches or
     grids share a single `subtree_stats` call, so units at the same depth share one query."""
-    children = list(children_of(unit))
+    page = Paginator(children_of(unit), CHILDREN_PER_PAGE).get_page(children_page)
+    children = list(page.object_list)
     breakdown_kind, breakdown_qs = breakdown_units(unit)
     breakdown = list(breakdown_qs[: BREAKDOWN_LIMIT + 1])
     more = len(breakdown) > BREAKDOWN_LIMIT
@@ -127,6 +132,7 @@ def unit_overview(unit: Unit) -> UnitOverview:
     return UnitOverview(
         coverage=coverage_for(unit, stats[unit.pk]),
         children=[(u, stats[u.pk]) for u in children],
+        children_page=page,
         breakdown_kind=breakdown_kind,
         breakdown=[(u, stats[u.pk]) for u in breakdown],
         breakdown_more=more,

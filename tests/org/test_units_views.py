@@ -413,3 +413,17 @@ def test_english_interface_translates_the_layout_and_tree(org: Org) -> None:
 
     assert "Organisation" in html and "Log out" in html and "Coverage" in html
     assert "退出登录" not in html
+
+
+def test_a_unit_with_many_children_pages_them(client: Any, org: Org) -> None:
+    from tests.factories import make_unit
+
+    for i in range(60):
+        make_unit(f"班组{i:02d}", "team", org.branch_b)
+    client.force_login(org.secretary_b)
+    first = client.get(f"/org/units/{org.branch_b.pk}/").content.decode()
+    second = client.get(f"/org/units/{org.branch_b.pk}/?page=2").content.decode()
+    # 检修一班 and 班组00–班组48 fill the first page of 50; the rest are on the second.
+    assert "班组48" in first and "班组49" not in first
+    assert "第 1 / 2 页，共 61 个" in first
+    assert "班组49" in second and "班组59" in second and "班组00" not in second

@@ -48,7 +48,7 @@ def unit_children(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = unit_for(request.user, pk)
-    overview = units.unit_overview(unit)
+    overview = units.unit_overview(unit, request.GET.get("page"))
     return render(
         request,
         "org/unit.html",
@@ -59,6 +59,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coverage": overview.coverage,
             "gaps": list(overview.coverage.uncovered[:20]),
             "children": overview.children,
+            "children_page": overview.children_page,
             "breakdown_kind": overview.breakdown_kind,
             "breakdown": overview.breakdown,
             "breakdown_more": overview.breakdown_more,
