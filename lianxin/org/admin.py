@@ -15,6 +15,7 @@ from treebeard.forms import movenodeform_factory
 
 from lianxin.audit.services import access_log_record, client_ip
 from lianxin.org.models import (
+    CalendarDay,
     CorrectionRequest,
     DifficultyTag,
     Pairing,
@@ -154,3 +155,13 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: RosterImport | None = None) -> bool:
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The State Council's holiday and working-weekend table, entered each autumn for the next year."""
+
+    list_display = ("date", "is_workday", "note")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
+    search_fields = ("note",)

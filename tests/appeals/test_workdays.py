@@ -39,3 +39,17 @@ def test_an_administrator_working_weekend_beyond_2026_counts() -> None:
     CalendarDay.objects.create(date=dt.date(2027, 2, 6), is_workday=True, note="春节调休")
     assert is_workday(dt.date(2027, 2, 6))
     assert not is_workday(dt.date(2027, 2, 7))
+
+
+def test_the_system_administrator_edits_the_holiday_table_in_the_admin(client: object) -> None:
+    from django.core.management import call_command
+
+    from django.contrib.auth import get_user_model
+
+    call_command("demo_seed", verbosity=0)
+    client.force_login(get_user_model().objects.get(username="sysadmin"))  # type: ignore[attr-defined]
+    response = client.post(  # type: ignore[attr-defined]
+        "/admin/org/calendarday/add/", {"date": "2027-10-08", "is_workday": "", "note": "国庆节"}
+    )
+    assert response.status_code == 302
+    assert not is_workday(dt.date(2027, 10, 8))

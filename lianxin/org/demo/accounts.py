@@ -114,6 +114,9 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("org", "unitkind", ("add", "change", "delete", "view")),
         ("org", "difficultytag", ("add", "change", "delete", "view")),
         ("org", "unit", ("add", "change", "view")),
+        ("org", "calendarday", ("add", "change", "delete", "view")),
+        ("appeals", "category", ("add", "change", "view")),
+        ("appeals", "graderule", ("change", "view")),
     ],
     "安全管理员": [
         ("auth", "user", ("add", "change", "view")),
