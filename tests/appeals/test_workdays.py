@@ -42,9 +42,8 @@ def test_an_administrator_working_weekend_beyond_2026_counts() -> None:
 
 
 def test_the_system_administrator_edits_the_holiday_table_in_the_admin(client: object) -> None:
-    from django.core.management import call_command
-
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
 
     call_command("demo_seed", verbosity=0)
     client.force_login(get_user_model().objects.get(username="sysadmin"))  # type: ignore[attr-defined]
