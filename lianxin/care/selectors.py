@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from lianxin.audit.services import access_log_record
@@ -55,7 +55,7 @@ def my_people(user: UserLike, *, on: dt.date | None = None) -> QuerySet[Person]:
         Person.objects.filter(pk__in=paired)
         .select_related("unit")
         .annotate(last_contact=last_contact_subquery())
-        .order_by("last_contact", "name", "pk")
+        .order_by(F("last_contact").asc(nulls_first=True), "name", "pk")
     )
 
 

@@ -21,7 +21,7 @@ from lianxin.care.models import (
 )
 from lianxin.care.scope import can_read_summary, can_see_key_status, is_counsellor_for, supervises
 from lianxin.org.models import Person
-from lianxin.org.scope import UserLike
+from lianxin.org.scope import UserLike, people_visible_to
 from lianxin.org.selectors import TimelineEntry, register_timeline_source
 
 TIMELINE_LIMIT = 100
@@ -115,6 +115,10 @@ def _referral_entries(user: UserLike, person: Person, key_viewer: bool) -> list[
 
 @register_timeline_source
 def care_entries(user: UserLike, person: Person) -> Iterable[TimelineEntry]:
+    # The file page checks access first; this source refuses on its own too, so no caller can leak care
+    # entries of a person outside the viewer's scope.
+    if not people_visible_to(user).filter(pk=person.pk).exists():
+        return []
     supervisor = supervises(user, person)
     key_viewer = can_see_key_status(user, person)
     return [

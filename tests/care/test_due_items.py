@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from lianxin.appeals.models import Notification
 from lianxin.care import plans, services
@@ -107,7 +108,7 @@ def test_a_long_overdue_item_climbs_every_level_in_one_sweep(org: Org) -> None:
 
 
 def test_secretary_answers_when_the_rule_says_so_or_there_is_no_contact(org: Org) -> None:
-    day = dt.date.today()
+    day = timezone.localdate()
     disciplined = services.life_event_raise(
         person=org.paired_person, kind="discipline", date=day, source=EventSource.STAFF
     ).due_item
@@ -134,7 +135,7 @@ def test_workday_rules_skip_the_weekend(org: Org) -> None:
 
 
 def test_unknown_kind_source_or_out_of_scope_person_saves_nothing(org: Org) -> None:
-    day = dt.date.today()
+    day = timezone.localdate()
     with pytest.raises(ValidationError) as unknown:
         services.life_event_raise(person=org.paired_person, kind="alien_abduction", date=day, source="staff")
     assert "未知的事件类型" in str(unknown.value)
