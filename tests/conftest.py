@@ -62,3 +62,26 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+# The data migrations that ship codes and defaults. A transactional test's flush empties their tables, and
+# Django's serialized rollback does not restore them under pytest-django here, so they are put back.
+SHIPPED_DEFAULTS = (
+    "lianxin.org.migrations.0002_default_kinds",
+    "lianxin.appeals.migrations.0002_defaults",
+    "lianxin.care.migrations.0002_defaults",
+)
+
+
+@pytest.fixture(autouse=True)
+def _shipped_defaults(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in SHIPPED_DEFAULTS:
+        import_module(module).add_defaults(apps, None)
