@@ -203,7 +203,10 @@ class DueItem(models.Model):
         verbose_name_plural = _("待办谈访")
         indexes = [
             # The sweep reads only open items: a partial index keeps it off the done ones.
-            models.Index(fields=["due_at", "level"], condition=Q(done_at__isnull=True), name="care_due_open"),
+            # Level first: once items have climbed to the top they drop out of the range the sweep reads.
+            models.Index(
+                fields=["level", "due_at"], condition=Q(done_at__isnull=True), name="care_due_open_level"
+            ),
             models.Index(fields=["person", "action", "done_at"]),
             models.Index(fields=["responsible", "done_at"]),
         ]
@@ -235,7 +238,6 @@ class DueItemEvent(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("待办记录")
         verbose_name_plural = _("待办记录")
-        indexes = [models.Index(fields=["due_item", "at"])]
 
     def __str__(self) -> str:
         return f"{self.due_item_id} {self.kind}"

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Case, Count, F, PositiveSmallIntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -280,7 +280,8 @@ def due_items_escalate_overdue(*, now: dt.datetime | None = None) -> int:
     per sweep counting their newly escalated items, not one per item. Returns how many escalations.
 
     Set-based, so a backlog of a million items costs a few statements: per level one grouped count (for
-    the notices) and one INSERT … SELECT of events, then one UPDATE of levels."""
+    the notices) and one INSERT … SELECT of events, then one UPDATE of levels. Not safe to run twice at
+    once (the Huey periodic task runs on one consumer)."""
     moment = now or timezone.now()
     steps = [(int(level), moment - threshold) for threshold, level in ESCALATION_STEPS]
     items = DueItem._meta.db_table
@@ -302,11 +303,17 @@ def due_items_escalate_overdue(*, now: dt.datetime | None = None) -> int:
                     [DueEventKind.ESCALATED.value, level, _db_datetime(moment), level, _db_datetime(cutoff)],
                 )
                 made += cursor.rowcount
-        # Ascending, so an item overdue by days ends at the highest level it reached.
+        # One UPDATE: each item is written once, at the highest level it has reached.
+        climbs = Q()
         for level, cutoff in steps:
-            DueItem.objects.filter(done_at__isnull=True, level__lt=level, due_at__lt=cutoff).update(
-                level=level
+            climbs |= Q(level__lt=level, due_at__lt=cutoff)
+        DueItem.objects.filter(climbs, done_at__isnull=True).update(
+            level=Case(
+                *(When(due_at__lt=cutoff, then=Value(level)) for level, cutoff in reversed(steps)),
+                default=F("level"),
+                output_field=PositiveSmallIntegerField(),
             )
+        )
         if reached:
             directory = LevelDirectory()
             counts: Counter[tuple[int, int]] = Counter()
