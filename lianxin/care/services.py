@@ -231,7 +231,8 @@ def life_event_raise(
     note: str = "",
 ) -> LifeEvent:
     """Record an event that requires a talk or a visit, and make its due item. Staff entry passes the
-    actor, whose scope must cover the person; roster imports, appeals and violation cases pass none."""
+    actor, whose scope must cover the person; roster imports, appeals and violation cases pass none.
+    A future date is accepted (a retirement known in advance); the deadline counts from it."""
     found = EventKind.objects.filter(code=kind, active=True).select_related("rule").first()
     if found is None or not hasattr(found, "rule"):
         raise ValidationError({"kind": _("未知的事件类型。")}, code="unknown_kind")
