@@ -167,7 +167,9 @@ class Person(models.Model):
     name_initials = models.CharField(_("拼音首字母"), max_length=50, db_index=True, editable=False)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="people", verbose_name=_("所在单位"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="people", verbose_name=_("所在单位")
+    )
     position = models.CharField(_("岗位"), max_length=64, blank=True)
     political_status = models.CharField(
         _("政治面貌"), max_length=16, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
@@ -232,11 +234,19 @@ class Responsibility(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="responsibilities")
     level = models.PositiveSmallIntegerField(_("层级"), choices=ResponsibilityLevel.choices)
     responsible_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="units_covered",
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="units_covered",
         verbose_name=_("包保部门"),
     )
     responsible_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="units_covered",
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="units_covered",
         verbose_name=_("包保干部"),
     )
     start_date = models.DateField(_("开始日期"), default=timezone.localdate)
@@ -266,10 +276,12 @@ class PairingQuerySet(models.QuerySet["Pairing"]):
 class Pairing(models.Model):
     """结对: a party member or cadre linked to a person. One-to-many is several rows with one contact."""
 
-    contact = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="pairings_as_contact",
-                                verbose_name=_("联系人"))
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="pairings",
-                               verbose_name=_("联系对象"))
+    contact = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="pairings_as_contact", verbose_name=_("联系人")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="pairings", verbose_name=_("联系对象")
+    )
     start_date = models.DateField(_("开始日期"), default=timezone.localdate)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
 
@@ -340,8 +352,9 @@ class RosterImport(models.Model):
 
     file = models.FileField(_("文件"), upload_to="roster/%Y/%m/")
     original_name = models.CharField(_("文件名"), max_length=255)
-    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices,
-                              default=ImportStatus.UPLOADED)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
     create_units = models.BooleanField(_("创建缺失单位"), default=False)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
