@@ -56,8 +56,12 @@ def main(n: int) -> None:
         ("leader /units/root", leader, f"/api/v1/units/{root.pk}", {}),
         ("secretary /units", secretary, "/api/v1/units", {"limit": 500}),
         ("leader /people", leader, "/api/v1/people", {}),
-        ("leader /people filtered+sorted", leader, "/api/v1/people",
-         {"political_status": "cpc", "sort": "-hire_date"}),
+        (
+            "leader /people filtered+sorted",
+            leader,
+            "/api/v1/people",
+            {"political_status": "cpc", "sort": "-hire_date"},
+        ),
         ("leader /people unit=branch", leader, "/api/v1/people", {"unit": branch.pk, "limit": 200}),
         ("secretary /people", secretary, "/api/v1/people", {"limit": 200}),
         ("secretary /people/{id}", secretary, f"/api/v1/people/{person.pk}", {}),
@@ -76,8 +80,10 @@ def main(n: int) -> None:
             client.get(path, params, **headers)
         times.sort()
         p95 = times[max(int(0.95 * len(times)) - 1, 0)]
-        print(f"{label:34s} median {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-              f"queries {len(queries)}")
+        print(
+            f"{label:34s} median {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
+            f"queries {len(queries)}"
+        )
 
 
 if __name__ == "__main__":

@@ -40,11 +40,22 @@ def ensure_venv() -> str:
     if not python.exists():
         subprocess.run(["uv", "venv", "-q", "--python", "3.11", str(VENV)], check=True)
     env = {**os.environ, "VIRTUAL_ENV": str(VENV)}
-    subprocess.run(["uv", "pip", "install", "-q", f"django-helpdesk=={HELPDESK_VERSION}", "psycopg[binary]"],
-                   check=True, env=env)
-    version = subprocess.run([str(python), "-c", "import django, helpdesk, importlib.metadata as m; "
-                              "print(m.version('django-helpdesk'), django.get_version())"],
-                             check=True, capture_output=True, text=True).stdout.split()
+    subprocess.run(
+        ["uv", "pip", "install", "-q", f"django-helpdesk=={HELPDESK_VERSION}", "psycopg[binary]"],
+        check=True,
+        env=env,
+    )
+    version = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import django, helpdesk, importlib.metadata as m; "
+            "print(m.version('django-helpdesk'), django.get_version())",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     print(f"django-helpdesk {version[0]} on Django {version[1]} in {VENV.relative_to(ROOT)}", flush=True)
     return str(python)
 
@@ -52,8 +63,9 @@ def ensure_venv() -> str:
 def fresh(engine: str, name: str) -> str:
     if engine == "postgres":
         for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-c", sql, "postgres"],
-                           check=True)
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-c", sql, "postgres"], check=True
+            )
         return PG + name
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.sqlite3"
@@ -66,8 +78,13 @@ def helpdesk_side(python: str, engine: str, requests: int) -> dict[str, object]:
     target = fresh(engine, "lx_abench_hd")
     env = {**os.environ, "HD_DATABASE": target, "DJANGO_SETTINGS_MODULE": "hdproject.settings"}
     env.pop("DATABASE_URL", None)
-    out = subprocess.run([python, str(HERE / "helpdesk" / "hd_time.py"), str(TICKETS), str(requests)],
-                         check=True, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [python, str(HERE / "helpdesk" / "hd_time.py"), str(TICKETS), str(requests)],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     sys.stderr.write(out.stderr)
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -79,10 +96,16 @@ def lianxin_side(engine: str, requests: int) -> dict[str, object]:
     env = {**os.environ, "DATABASE_URL": url, "AXES_ENABLED": "0", "SECURE_COOKIES": "0"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], check=True, env=env)
-    subprocess.run([*manage, "demo_seed", "--people", str(PEOPLE)], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-    out = subprocess.run([sys.executable, __file__, "--lianxin-side", str(requests)], check=True, env=env,
-                         capture_output=True, text=True)
+    subprocess.run(
+        [*manage, "demo_seed", "--people", str(PEOPLE)], check=True, env=env, stdout=subprocess.DEVNULL
+    )
+    out = subprocess.run(
+        [sys.executable, __file__, "--lianxin-side", str(requests)],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     sys.stderr.write(out.stderr)
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -108,15 +131,18 @@ def lianxin_measure(requests: int) -> None:
     from lianxin.org.models import Person, Role, RoleAssignment, Unit
 
     settings.ALLOWED_HOSTS = ["*"]
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     rng = random.Random(7)
     branches = list(Unit.objects.filter(depth=2, kind__is_branch=True).order_by("path"))[:QUEUES]
     assert len(branches) == QUEUES, len(branches)
     people: dict[int, list[int]] = {}
     for branch in branches:
         people[branch.pk] = list(
-            Person.objects.filter(unit__path__startswith=branch.path).values_list("pk", flat=True)[:500])
+            Person.objects.filter(unit__path__startswith=branch.path).values_list("pk", flat=True)[:500]
+        )
     User = get_user_model()
     handlers = [User.objects.create_user(f"lx_agent{i}", password=None) for i in range(10)]
     secretary = User.objects.create_user("lx_secretary", password=None)
@@ -133,28 +159,31 @@ def lianxin_measure(requests: int) -> None:
             state = rng.choice((State.ANSWERED, State.CLOSED, State.CLOSED, State.CLOSED, State.MERGED))
         named = rng.random() < 0.7
         triaged = state != State.RECEIVED
-        appeals.append(Appeal(
-            number=f"LX{received:%Y%m%d}-{i:06X}",
-            text="夜班职工下班后吃不上热饭，希望延长供应或增加夜宵。" * (1 + i % 5),
-            channel="web",
-            received_at=received,
-            submitter_id=rng.choice(people[branch.pk]) if named else None,
-            is_anonymous=not named,
-            unit=branch,
-            track="branch",
-            category_id=rng.choice(cats) if triaged else None,
-            grade=rng.choice(("red", "orange", "yellow", "yellow", "blue", "blue")) if triaged else "",
-            state=state,
-            handler=handlers[i % 10] if triaged else None,
-            closure_due=received + timezone.timedelta(days=15) if triaged else None,
-            last_activity_at=received,
-        ))
+        appeals.append(
+            Appeal(
+                number=f"LX{received:%Y%m%d}-{i:06X}",
+                text="夜班职工下班后吃不上热饭，希望延长供应或增加夜宵。" * (1 + i % 5),
+                channel="web",
+                received_at=received,
+                submitter_id=rng.choice(people[branch.pk]) if named else None,
+                is_anonymous=not named,
+                unit=branch,
+                track="branch",
+                category_id=rng.choice(cats) if triaged else None,
+                grade=rng.choice(("red", "orange", "yellow", "yellow", "blue", "blue")) if triaged else "",
+                state=state,
+                handler=handlers[i % 10] if triaged else None,
+                closure_due=received + timezone.timedelta(days=15) if triaged else None,
+                last_activity_at=received,
+            )
+        )
     start = time.perf_counter()
     Appeal.objects.bulk_create(appeals, batch_size=2000)
     created = list(Appeal.objects.values_list("pk", "received_at"))
     AppealEvent.objects.bulk_create(
         [AppealEvent(appeal_id=pk, kind=EventKind.SUBMITTED, at=at, public=True) for pk, at in created],
-        batch_size=2000)
+        batch_size=2000,
+    )
     print(f"lianxin: {TICKETS:,} appeals in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -174,16 +203,20 @@ def lianxin_measure(requests: int) -> None:
         samples.append((time.perf_counter() - start) * 1000)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params)
-    print(json.dumps({
-        "system": "Lianxin",
-        "engine": connection.vendor,
-        "tickets": Appeal.objects.count(),
-        "open_in_queue": open_in_branch,
-        "rows_returned": len(response.context["appeals"]) if response.context else None,
-        "requests": requests,
-        "median_ms": statistics.median(samples),
-        "queries": len(ctx.captured_queries),
-    }))
+    print(
+        json.dumps(
+            {
+                "system": "Lianxin",
+                "engine": connection.vendor,
+                "tickets": Appeal.objects.count(),
+                "open_in_queue": open_in_branch,
+                "rows_returned": len(response.context["appeals"]) if response.context else None,
+                "requests": requests,
+                "median_ms": statistics.median(samples),
+                "queries": len(ctx.captured_queries),
+            }
+        )
+    )
 
 
 def load() -> str:
@@ -208,22 +241,30 @@ def main() -> None:
         lianxin_measure(args.lianxin_side)
         return
     python = ensure_venv()
-    print("\n| engine | system | rows | open in the queue/branch | first page rows | median ms | queries | "
-          "load |")
+    print(
+        "\n| engine | system | rows | open in the queue/branch | first page rows | median ms | queries | "
+        "load |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---|")
     ratios = []
     for engine in args.engines.split(","):
         results = []
         for side in ("helpdesk", "lianxin"):
             before = load()
-            result = helpdesk_side(python, engine, args.requests) if side == "helpdesk" else \
-                lianxin_side(engine, args.requests)
+            result = (
+                helpdesk_side(python, engine, args.requests)
+                if side == "helpdesk"
+                else lianxin_side(engine, args.requests)
+            )
             extra = ""
             if "page_median_ms" in result:
                 extra = f" (page {result['page_median_ms']:.1f} + rows {result['rows_median_ms']:.1f})"
-            print(f"| {engine} | {result['system']} | {result['tickets']:,} | {result['open_in_queue']} | "
-                  f"{result['rows_returned']} | {result['median_ms']:.1f}{extra} | {result['queries']} | "
-                  f"{before} → {load()} |", flush=True)
+            print(
+                f"| {engine} | {result['system']} | {result['tickets']:,} | {result['open_in_queue']} | "
+                f"{result['rows_returned']} | {result['median_ms']:.1f}{extra} | {result['queries']} | "
+                f"{before} → {load()} |",
+                flush=True,
+            )
             results.append(result)
         hd, lx = (float(r["median_ms"]) for r in results)  # type: ignore[arg-type]
         ratios.append((engine, hd / lx))

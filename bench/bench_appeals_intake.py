@@ -77,8 +77,9 @@ def prepare(engine: str) -> tuple[str, dict[str, str]]:
     if engine == "postgres":
         drop = 'DROP DATABASE IF EXISTS "lx_abench_intake" WITH (FORCE)'
         for sql in (drop, 'CREATE DATABASE "lx_abench_intake"'):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-c", sql, "postgres"],
-                           check=True)
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-c", sql, "postgres"], check=True
+            )
         url = PG + "lx_abench_intake"
     else:
         OUT.mkdir(parents=True, exist_ok=True)
@@ -90,8 +91,9 @@ def prepare(engine: str) -> tuple[str, dict[str, str]]:
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], check=True, env=env)
     subprocess.run([*manage, "demo_seed", "--people", "2000"], check=True, env=env, stdout=subprocess.DEVNULL)
-    out = subprocess.run([sys.executable, __file__, "--credentials"], check=True, env=env,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--credentials"], check=True, env=env, capture_output=True, text=True
+    )
     creds = dict(line.split("=", 1) for line in out.stdout.strip().splitlines() if "=" in line)
     return url, creds
 
@@ -119,8 +121,10 @@ def credentials() -> None:
     client.force_login(user)  # a database session, which the server's processes read
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     token = ApiToken.issue(user=user, name="bench")[1]
-    print(f"user={user.pk}\nsession={session}\ntoken={token}\nsession_cookie={settings.SESSION_COOKIE_NAME}\n"
-          f"csrf_cookie={settings.CSRF_COOKIE_NAME}")
+    print(
+        f"user={user.pk}\nsession={session}\ntoken={token}\nsession_cookie={settings.SESSION_COOKIE_NAME}\n"
+        f"csrf_cookie={settings.CSRF_COOKIE_NAME}"
+    )
 
 
 def request_for(target: str, creds: dict[str, str], n: int) -> tuple[str, str, bytes, dict[str, str]]:
@@ -132,14 +136,28 @@ def request_for(target: str, creds: dict[str, str], n: int) -> tuple[str, str, b
         return "POST", "/bench/floor/", b"", {}
     if target == "web form":
         csrf = creds["csrf"]
-        body = urlencode({"identity": "named", "text": TEXT.format(n=n), "idempotency_key": str(uuid.uuid4()),
-                          "csrfmiddlewaretoken": csrf}).encode()
+        body = urlencode(
+            {
+                "identity": "named",
+                "text": TEXT.format(n=n),
+                "idempotency_key": str(uuid.uuid4()),
+                "csrfmiddlewaretoken": csrf,
+            }
+        ).encode()
         cookie = f"{creds['session_cookie']}={creds['session']}; {creds['csrf_cookie']}={csrf}"
-        return "POST", "/appeals/new/", body, {"Content-Type": "application/x-www-form-urlencoded",
-                                                "Cookie": cookie}
+        return (
+            "POST",
+            "/appeals/new/",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
     body = json.dumps({"text": TEXT.format(n=n), "idempotency_key": str(uuid.uuid4())}).encode()
-    return "POST", "/api/v1/appeals", body, {"Content-Type": "application/json",
-                                             "Authorization": f"Bearer {creds['token']}"}
+    return (
+        "POST",
+        "/api/v1/appeals",
+        body,
+        {"Content-Type": "application/json", "Authorization": f"Bearer {creds['token']}"},
+    )
 
 
 EXPECTED = {"floor": 201, "web form": 200, "API": 201}
@@ -198,8 +216,25 @@ def count_rows(url: str) -> tuple[int, int]:
 
     sql = "SELECT (SELECT count(*) FROM appeals_appeal), (SELECT count(*) FROM appeals_notification)"
     if url.startswith("postgres"):
-        out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-At", "-F", " ", "-c", sql,
-                              url.rsplit("/", 1)[1]], check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-X",
+                "-At",
+                "-F",
+                " ",
+                "-c",
+                sql,
+                url.rsplit("/", 1)[1],
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     else:
         import sqlite3
 
@@ -217,13 +252,37 @@ def run_engine(engine: str, args: Any) -> dict[str, float]:
 
     url, creds = prepare(engine)
     creds["csrf"] = secrets.token_hex(16)  # a 32-character secret: cookie and form field carry the same one
-    env = {**os.environ, "DATABASE_URL": url, "LX_INTAKE_SERVER": "1", "LX_FLOOR_USER": creds["user"],
-           "DJANGO_SETTINGS_MODULE": "bench_appeals_intake", "SECURE_COOKIES": "0", "AXES_ENABLED": "1",
-           "DEBUG": "0", "PYTHONPATH": f"{HERE}:{ROOT}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LX_INTAKE_SERVER": "1",
+        "LX_FLOOR_USER": creds["user"],
+        "DJANGO_SETTINGS_MODULE": "bench_appeals_intake",
+        "SECURE_COOKIES": "0",
+        "AXES_ENABLED": "1",
+        "DEBUG": "0",
+        "PYTHONPATH": f"{HERE}:{ROOT}",
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "lianxin.wsgi:application", "-w", str(args.workers), "-k", "sync",
-         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "--timeout", "120"],
-        env=env, cwd=str(ROOT))
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lianxin.wsgi:application",
+            "-w",
+            str(args.workers),
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        env=env,
+        cwd=str(ROOT),
+    )
     rates: dict[str, list[float]] = {"floor": [], "web form": [], "API": []}
     try:
         for _ in range(100):  # wait for the workers
@@ -239,14 +298,20 @@ def run_engine(engine: str, args: Any) -> dict[str, float]:
         before = count_rows(url)
         for target in rates:  # warm every worker on every path
             drive(target, creds, 8 * args.workers, args.clients, 60)
-        print(f"\n{engine}: gunicorn {args.workers} sync workers, {args.clients} client threads, "
-              f"{args.requests} requests per target per round (load {load()})", flush=True)
+        print(
+            f"\n{engine}: gunicorn {args.workers} sync workers, {args.clients} client threads, "
+            f"{args.requests} requests per target per round (load {load()})",
+            flush=True,
+        )
         for number in range(1, args.rounds + 1):
             for target in rates:
                 rate, done, failed = drive(target, creds, args.requests, args.clients, 120)
                 rates[target].append(rate)
-                print(f"  round {number}: {target:8s} {rate:7.1f} req/s ({done} requests, {failed} failed; "
-                      f"load {load()})", flush=True)
+                print(
+                    f"  round {number}: {target:8s} {rate:7.1f} req/s ({done} requests, {failed} failed; "
+                    f"load {load()})",
+                    flush=True,
+                )
         after = count_rows(url)
         print(f"  rows added: {after[0] - before[0]} appeals, {after[1] - before[1]} notifications")
     finally:
@@ -270,14 +335,18 @@ def main() -> None:
         credentials()
         return
     results = {engine: run_engine(engine, args) for engine in args.engines.split(",")}
-    print(f"\n| engine | floor req/s | web form req/s | web form / floor | API req/s | API / floor | "
-          f"target ≥ {TARGET_SHARE:.0%} |")
+    print(
+        f"\n| engine | floor req/s | web form req/s | web form / floor | API req/s | API / floor | "
+        f"target ≥ {TARGET_SHARE:.0%} |"
+    )
     print("|---|---:|---:|---:|---:|---:|---|")
     for engine, rate in results.items():
         web, api = rate["web form"] / rate["floor"], rate["API"] / rate["floor"]
         verdict = "met" if min(web, api) >= TARGET_SHARE else "MISSED"
-        print(f"| {engine} | {rate['floor']:.1f} | {rate['web form']:.1f} | {web:.0%} | {rate['API']:.1f} | "
-              f"{api:.0%} | {verdict} |")
+        print(
+            f"| {engine} | {rate['floor']:.1f} | {rate['web form']:.1f} | {web:.0%} | {rate['API']:.1f} | "
+            f"{api:.0%} | {verdict} |"
+        )
 
 
 if __name__ == "__main__":

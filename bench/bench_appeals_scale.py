@@ -167,8 +167,26 @@ ALTER TABLE appeals_appeal ENABLE TRIGGER appeals_appeal_keep_original;
 
 
 def psql(db: str, sql: str) -> str:
-    out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-X", "-q",
-                          "-At", db, "-c", sql], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-X",
+            "-q",
+            "-At",
+            db,
+            "-c",
+            sql,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip()
 
 
@@ -179,16 +197,26 @@ def seed() -> None:
     start = time.perf_counter()
     psql("postgres", f"CREATE DATABASE {DB} TEMPLATE lx_counts")
     print(f"copied lx_counts in {time.perf_counter() - start:.1f} s", flush=True)
-    subprocess.run([sys.executable, str(HERE.parent / "manage.py"), "migrate", "--noinput", "-v", "0"],
-                   check=True)
+    subprocess.run(
+        [sys.executable, str(HERE.parent / "manage.py"), "migrate", "--noinput", "-v", "0"], check=True
+    )
     start = time.perf_counter()
     sql = SEED_SQL % {"n": APPEALS}
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-X", "-q", DB],
-                   input=sql, text=True, check=True)
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-c", VACUUM_SQL, DB], check=True)
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-X", "-q", DB],
+        input=sql,
+        text=True,
+        check=True,
+    )
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-c", VACUUM_SQL, DB], check=True
+    )
     seconds = time.perf_counter() - start
-    counts = psql(DB, "SELECT (SELECT count(*) FROM appeals_appeal) || ' appeals, ' || "
-                      "(SELECT count(*) FROM appeals_appealevent) || ' events'")
+    counts = psql(
+        DB,
+        "SELECT (SELECT count(*) FROM appeals_appeal) || ' appeals, ' || "
+        "(SELECT count(*) FROM appeals_appealevent) || ' events'",
+    )
     print(f"loaded {counts} in {seconds:.1f} s", flush=True)
 
 
@@ -219,8 +247,10 @@ def measure(requests: int) -> None:
 
     settings.ALLOWED_HOSTS = ["*"]
     # Timed without a collectstatic run: plain static storage, no manifest to look up.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
     def user_with(name: str, role: str, unit: Unit):  # type: ignore[no-untyped-def]
         user, _ = get_user_model().objects.get_or_create(username=name)
@@ -240,8 +270,12 @@ def measure(requests: int) -> None:
     base = reverse("appeal_ledger")
     cases = [
         ("department", "category + grade + one month", department, f"?category=pay&grade=yellow&{period}"),
-        ("department", "branch + category + grade + quarter", department,
-         f"?unit={branch.pk}&category=safety&grade=orange&{quarter}"),
+        (
+            "department",
+            "branch + category + grade + quarter",
+            department,
+            f"?unit={branch.pk}&category=safety&grade=orange&{quarter}",
+        ),
         ("department", "red + overdue", department, "?grade=red&overdue=1"),
         ("department", "no filter", department, ""),
         ("secretary", "category + grade + one month", secretary, f"?category=pay&grade=yellow&{period}"),
@@ -249,8 +283,9 @@ def measure(requests: int) -> None:
         ("secretary", "state=in_progress + overdue", secretary, "?state=in_progress&overdue=1"),
         ("secretary", "no filter", secretary, ""),
     ]
-    print(f"\n| user | ledger filter | median ms | p95 ms | rows | queries | "
-          f"target ≤ {TARGET_PAGE_MS:.0f} ms |")
+    print(
+        f"\n| user | ledger filter | median ms | p95 ms | rows | queries | target ≤ {TARGET_PAGE_MS:.0f} ms |"
+    )
     print("|---|---|---:|---:|---:|---:|---|")
     for who, label, user, query in cases:
         client = Client()
@@ -268,8 +303,11 @@ def measure(requests: int) -> None:
         rows = response.content.count(b"<tr") - 1
         median = statistics.median(samples)
         verdict = "met" if median <= TARGET_PAGE_MS else "MISSED"
-        print(f"| {who} | {label} | {median:.1f} | {pct(samples, 0.95):.1f} | {rows} | "
-              f"{len(ctx.captured_queries)} | {verdict} |", flush=True)
+        print(
+            f"| {who} | {label} | {median:.1f} | {pct(samples, 0.95):.1f} | {rows} | "
+            f"{len(ctx.captured_queries)} | {verdict} |",
+            flush=True,
+        )
     print(f"(load {load()})")
 
     flt = ledger.parse_filter(department, {})
@@ -280,8 +318,11 @@ def measure(requests: int) -> None:
         seconds = time.perf_counter() - start
         size = out.tell()
     verdict = "met" if seconds <= TARGET_EXPORT_S else "MISSED"
-    print(f"\nexport: {rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s), {size / 1e6:.1f} MB; "
-          f"target ≤ {TARGET_EXPORT_S:.0f} s: {verdict} (load {load()})", flush=True)
+    print(
+        f"\nexport: {rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s), {size / 1e6:.1f} MB; "
+        f"target ≤ {TARGET_EXPORT_S:.0f} s: {verdict} (load {load()})",
+        flush=True,
+    )
 
     now = timezone.now()
     overdue = Appeal.objects.overdue(now).count()
@@ -291,9 +332,12 @@ def measure(requests: int) -> None:
         made = services.appeals_escalate_overdue(now=now)
         seconds = time.perf_counter() - start
     verdict = "met" if seconds <= TARGET_SWEEP_S else "MISSED"
-    print(f"sweep: {overdue:,} overdue, {candidates:,} below leadership, {made:,} escalations made in "
-          f"{seconds:.2f} s, {len(ctx.captured_queries)} queries; target ≤ {TARGET_SWEEP_S:.0f} s: {verdict} "
-          f"(load {load()})", flush=True)
+    print(
+        f"sweep: {overdue:,} overdue, {candidates:,} below leadership, {made:,} escalations made in "
+        f"{seconds:.2f} s, {len(ctx.captured_queries)} queries; target ≤ {TARGET_SWEEP_S:.0f} s: {verdict} "
+        f"(load {load()})",
+        flush=True,
+    )
     start = time.perf_counter()
     again = services.appeals_escalate_overdue(now=now)
     print(f"sweep again at once: {again} escalations in {time.perf_counter() - start:.2f} s")
@@ -304,8 +348,11 @@ def measure(requests: int) -> None:
     made = services.appeals_escalate_overdue(now=now)
     seconds = time.perf_counter() - start
     verdict = "met" if seconds <= TARGET_SWEEP_S else "MISSED"
-    print(f"sweep after a day without one: {made:,} escalations in {seconds:.2f} s; "
-          f"target ≤ {TARGET_SWEEP_S:.0f} s: {verdict} (load {load()})", flush=True)
+    print(
+        f"sweep after a day without one: {made:,} escalations in {seconds:.2f} s; "
+        f"target ≤ {TARGET_SWEEP_S:.0f} s: {verdict} (load {load()})",
+        flush=True,
+    )
 
 
 def sweep_only() -> None:
@@ -324,8 +371,11 @@ def sweep_only() -> None:
         made = services.appeals_escalate_overdue(now=now)
         seconds = time.perf_counter() - start
         verdict = "met" if seconds <= TARGET_SWEEP_S else "MISSED"
-        print(f"sweep after {ago} without one: {made:,} escalations in {seconds:.2f} s; "
-              f"target ≤ {TARGET_SWEEP_S:.0f} s: {verdict} (load {load()})", flush=True)
+        print(
+            f"sweep after {ago} without one: {made:,} escalations in {seconds:.2f} s; "
+            f"target ≤ {TARGET_SWEEP_S:.0f} s: {verdict} (load {load()})",
+            flush=True,
+        )
     start = time.perf_counter()
     again = services.appeals_escalate_overdue()
     print(f"sweep again at once: {again} escalations in {time.perf_counter() - start:.2f} s")

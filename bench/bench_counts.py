@@ -46,8 +46,10 @@ def percentile(values: list[float], share: float) -> float:
 def main(n: int) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     # Pages are timed without a collectstatic run: plain static storage, no manifest to look up.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     root = Unit.objects.filter(depth=1).order_by("path").first()
     assert root is not None, "seed the database first"
     branches = Unit.objects.filter(kind__is_branch=True, path__startswith=root.path).order_by("path")
@@ -69,8 +71,10 @@ def main(n: int) -> None:
     # One request before any timing loads the URLconf, the views and the API schema into the process,
     # so that "first" below is a fresh database session, not Python's imports.
     client.get(reverse("login"))
-    print(f"{Unit.objects.count()} units, {Person.objects.count()} people, {connection.vendor}, n={n}, "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{Unit.objects.count()} units, {Person.objects.count()} people, {connection.vendor}, n={n}, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     for label, path in cases:
         # The very first request on a fresh database session, nothing cached anywhere in Django.
         cache.clear()
@@ -93,9 +97,11 @@ def main(n: int) -> None:
         with CaptureQueriesContext(connection) as queries:
             client.get(path)
         cold, warm = results["cold"], results["warm"]
-        print(f"{label:30s} first {first:7.1f} ms | cold median {cold[0]:7.1f} p95 {cold[1]:7.1f} ms | "
-              f"warm median {warm[0]:7.1f} p95 {warm[1]:7.1f} ms | Python CPU {warm[2]:6.1f} ms | "
-              f"queries {len(queries)}")
+        print(
+            f"{label:30s} first {first:7.1f} ms | cold median {cold[0]:7.1f} p95 {cold[1]:7.1f} ms | "
+            f"warm median {warm[0]:7.1f} p95 {warm[1]:7.1f} ms | Python CPU {warm[2]:6.1f} ms | "
+            f"queries {len(queries)}"
+        )
 
 
 if __name__ == "__main__":

@@ -58,17 +58,19 @@ def build_xlsx(path: Path, rows: int) -> None:
     sheet.append(["工号", "姓名", "性别", "出生日期", "政治面貌", "所在单位", "岗位", "入职日期", "手机"])
     for n in range(rows):
         birth = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randrange(14000))
-        sheet.append([
-            f"E{n + 1:07d}",
-            rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2)))),
-            rng.choice("男女"),
-            birth if n % 3 else birth.strftime("%Y/%-m/%-d"),
-            rng.choice(POLITICAL),
-            f"{rng.choice(departments)}/{rng.choice(teams)}",
-            rng.choice(POSITIONS),
-            birth + dt.timedelta(days=365 * 22),
-            f"13{rng.randrange(10**9):09d}",
-        ])
+        sheet.append(
+            [
+                f"E{n + 1:07d}",
+                rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2)))),
+                rng.choice("男女"),
+                birth if n % 3 else birth.strftime("%Y/%-m/%-d"),
+                rng.choice(POLITICAL),
+                f"{rng.choice(departments)}/{rng.choice(teams)}",
+                rng.choice(POSITIONS),
+                birth + dt.timedelta(days=365 * 22),
+                f"13{rng.randrange(10**9):09d}",
+            ]
+        )
     workbook.save(path)
 
 
@@ -102,8 +104,10 @@ def main() -> None:
         print(f"built {xlsx.name} in {time.perf_counter() - started:.1f} s")
 
     engine = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
-    print(f"{engine} {connection.vendor} · Python {platform.python_version()} · {platform.machine()} · "
-          f"{os.cpu_count()} CPUs · {xlsx.stat().st_size / 1e6:.1f} MB file")
+    print(
+        f"{engine} {connection.vendor} · Python {platform.python_version()} · {platform.machine()} · "
+        f"{os.cpu_count()} CPUs · {xlsx.stat().st_size / 1e6:.1f} MB file"
+    )
 
     def timed(label: str, fn):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
@@ -114,12 +118,15 @@ def main() -> None:
 
     # As the wizard does it: the check keeps the parsed rows beside the upload and the apply reuses them.
     parsed = OUT / "roster.parsed.json"
-    t_check, report = timed("check (dry run)",
-                            lambda: roster_check(path=xlsx, create_units=True, keep_parsed=parsed))
+    t_check, report = timed(
+        "check (dry run)", lambda: roster_check(path=xlsx, create_units=True, keep_parsed=parsed)
+    )
     t_apply, report = timed("apply", lambda: roster_apply(path=xlsx, create_units=True, parsed_from=parsed))
     assert report.applied and Person.objects.count() == args.rows, report.lines()[:5]
-    print(f"first import, end to end (check + apply): {t_check + t_apply:.1f} s for {args.rows} rows "
-          f"(load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"first import, end to end (check + apply): {t_check + t_apply:.1f} s for {args.rows} rows "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
     t_again, again = timed("re-import, file read again", lambda: roster_apply(path=xlsx, create_units=True))
     assert again.unchanged == args.rows, again.summary()
 

@@ -59,14 +59,20 @@ def main() -> None:
     setup_test_environment()  # response.context, for the row count
     settings.ALLOWED_HOSTS = ["*"]
     # Pages are timed without a collectstatic run: plain static storage, no manifest to look up.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     root = Unit.objects.get(depth=1)
     branches = list(Unit.objects.filter(depth=2, kind__is_branch=True).order_by("path"))
     # The largest branch by units, and the one holding most appeals (they may differ).
     branch = max(branches, key=lambda b: Unit.objects.filter(path__startswith=b.path).count())
-    busiest = Unit.objects.get(pk=Appeal.objects.exclude(unit__depth=1).values("unit_id")
-                               .annotate(n=django.db.models.Count("pk")).order_by("-n")[0]["unit_id"])
+    busiest = Unit.objects.get(
+        pk=Appeal.objects.exclude(unit__depth=1)
+        .values("unit_id")
+        .annotate(n=django.db.models.Count("pk"))
+        .order_by("-n")[0]["unit_id"]
+    )
     print(f"appeals: {Appeal.objects.count():,}  engine: {connection.vendor}")
     department = user_with("bench_department", Role.DEPARTMENT, root)
     secretary = user_with("bench_secretary", Role.SECRETARY, branch)
@@ -80,8 +86,11 @@ def main() -> None:
         ("department, state=received", department, "?state=received"),
         ("department, overdue", department, "?overdue=1"),
         ("department, one month", department, "?start=2025-06-01&end=2025-06-30"),
-        ("department, branch + month + category", department,
-         f"?unit={branch.pk}&start=2025-06-01&end=2025-06-30&category=safety"),
+        (
+            "department, branch + month + category",
+            department,
+            f"?unit={branch.pk}&start=2025-06-01&end=2025-06-30&category=safety",
+        ),
         ("department, branch + overdue + red", department, f"?unit={busiest.pk}&overdue=1&grade=red"),
         ("secretary, own branch, no filter", secretary, ""),
         ("secretary, state=closed + grade=blue", secretary, "?state=closed&grade=blue"),
@@ -95,8 +104,10 @@ def main() -> None:
         client.get(base + query)  # warm
         median, queries, rows = timed(client, base + query)
         print(f"{label:45s} median {median:7.1f} ms  queries {queries:2d}  rows {rows}")
-    for label, query in [("indicators, whole plant, last quarter", ""),
-                         ("indicators, busiest branch, last quarter", f"?unit={busiest.pk}")]:
+    for label, query in [
+        ("indicators, whole plant, last quarter", ""),
+        ("indicators, busiest branch, last quarter", f"?unit={busiest.pk}"),
+    ]:
         client = Client()
         client.force_login(department)
         url = reverse("appeal_ledger_indicators") + query

@@ -43,27 +43,32 @@ def seed(n: int) -> tuple[Queue, object]:
     rng = random.Random(7)
     User = get_user_model()
     staff = User.objects.create_user("hd_staff", "staff@example.com", "x", is_staff=True)
-    handlers = [User.objects.create_user(f"hd_agent{i}", f"a{i}@example.com", "x", is_staff=True)
-                for i in range(10)]
-    queues = [Queue.objects.create(title=f"支部 {i + 1}", slug=f"branch{i + 1}", allow_email_submission=False)
-              for i in range(QUEUES)]
+    handlers = [
+        User.objects.create_user(f"hd_agent{i}", f"a{i}@example.com", "x", is_staff=True) for i in range(10)
+    ]
+    queues = [
+        Queue.objects.create(title=f"支部 {i + 1}", slug=f"branch{i + 1}", allow_email_submission=False)
+        for i in range(QUEUES)
+    ]
     now = timezone.now()
     tickets = []
     for i in range(n):
         created = now - timedelta(seconds=rng.randrange(365 * 86400))
         status = rng.choice((1, 2)) if rng.random() < OPEN_SHARE else rng.choice((3, 4, 4, 4, 5))
-        tickets.append(Ticket(
-            title=f"诉求 {i}：食堂晚班供餐时间太早",
-            queue=queues[i % QUEUES],
-            created=created,
-            modified=created,
-            submitter_email=f"person{i}@example.com",
-            assigned_to=handlers[i % 10] if status != 1 or i % 3 else None,
-            status=status,
-            description="夜班职工下班后吃不上热饭，希望延长供应或增加夜宵。" * (1 + i % 5),
-            priority=rng.choice((1, 2, 3, 3, 4, 5)),
-            due_date=created + timedelta(days=15),
-        ))
+        tickets.append(
+            Ticket(
+                title=f"诉求 {i}：食堂晚班供餐时间太早",
+                queue=queues[i % QUEUES],
+                created=created,
+                modified=created,
+                submitter_email=f"person{i}@example.com",
+                assigned_to=handlers[i % 10] if status != 1 or i % 3 else None,
+                status=status,
+                description="夜班职工下班后吃不上热饭，希望延长供应或增加夜宵。" * (1 + i % 5),
+                priority=rng.choice((1, 2, 3, 3, 4, 5)),
+                due_date=created + timedelta(days=15),
+            )
+        )
     start = time.perf_counter()
     Ticket.objects.bulk_create(tickets, batch_size=2000)
     print(f"helpdesk: {n:,} tickets in {time.perf_counter() - start:.1f} s", file=sys.stderr)
@@ -97,13 +102,15 @@ def main(n: int, requests: int) -> None:
     open_in_queue = Ticket.objects.filter(queue=queue, status__in=[1, 2]).count()
     page_params = {"queue": queue.pk, "status": [1, 2]}
     page, _ = timed(client, "/helpdesk/tickets/", page_params, requests)
-    query = query_to_base64({
-        "filtering": {"queue__id__in": [queue.pk], "status__in": [1, 2]},
-        "filtering_null": {},
-        "sorting": "created",
-        "sortreverse": None,
-        "search_string": "",
-    })
+    query = query_to_base64(
+        {
+            "filtering": {"queue__id__in": [queue.pk], "status__in": [1, 2]},
+            "filtering_null": {},
+            "sorting": "created",
+            "sortreverse": None,
+            "search_string": "",
+        }
+    )
     rows_url = f"/helpdesk/datatables_ticket_list/{query}"
     rows_params = {"draw": 1, "start": 0, "length": 25}
     rows, body = timed(client, rows_url, rows_params, requests)
@@ -113,19 +120,23 @@ def main(n: int, requests: int) -> None:
     with CaptureQueriesContext(connection) as rows_q:
         client.get(rows_url, rows_params)
     total = [a + b for a, b in zip(page, rows, strict=True)]
-    print(json.dumps({
-        "system": "django-helpdesk",
-        "engine": connection.vendor,
-        "tickets": Ticket.objects.count(),
-        "open_in_queue": open_in_queue,
-        "rows_returned": len(data.get("data", [])),
-        "records_filtered": data.get("recordsFiltered"),
-        "requests": requests,
-        "page_median_ms": statistics.median(page),
-        "rows_median_ms": statistics.median(rows),
-        "median_ms": statistics.median(total),
-        "queries": len(page_q.captured_queries) + len(rows_q.captured_queries),
-    }))
+    print(
+        json.dumps(
+            {
+                "system": "django-helpdesk",
+                "engine": connection.vendor,
+                "tickets": Ticket.objects.count(),
+                "open_in_queue": open_in_queue,
+                "rows_returned": len(data.get("data", [])),
+                "records_filtered": data.get("recordsFiltered"),
+                "requests": requests,
+                "page_median_ms": statistics.median(page),
+                "rows_median_ms": statistics.median(rows),
+                "median_ms": statistics.median(total),
+                "queries": len(page_q.captured_queries) + len(rows_q.captured_queries),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
