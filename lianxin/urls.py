@@ -9,6 +9,7 @@ from lianxin.api.urls import api
 urlpatterns = [
     path("", include("lianxin.org.urls")),
     path("appeals/", include("lianxin.appeals.urls")),
+    path("care/", include("lianxin.care.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -36,6 +36,19 @@ def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]
     if flags["secretary_up"]:
         wanted.append((_("诉求台账"), url_or_none("appeal_ledger"), "ledger"))
     wanted.append((_("月度公示"), url_or_none("board_index"), "board"))
+    # Care work: grid members keep up with their people; staff record talks and follow due items.
+    if flags["grid_member"]:
+        wanted.append((_("我的联系对象"), url_or_none("my_people"), "my_people"))
+    if flags["staff"]:
+        wanted.append((_("待办谈访"), url_or_none("due_items"), "due_items"))
+        wanted.append((_("谈话走访记录"), url_or_none("contact_new"), "contact_new"))
+    if flags["secretary_up"]:
+        wanted.append((_("重点人员"), url_or_none("key_people"), "key_people"))
+        wanted.append((_("三违帮教"), url_or_none("violation_list"), "violations"))
+    if flags["staff"]:
+        wanted.append((_("联系覆盖"), url_or_none("care_coverage"), "care_coverage"))
+    if flags["counsellor"] or flags["secretary_up"]:
+        wanted.append((_("心理咨询转介"), url_or_none("referral_list"), "referrals"))
     if flags["staff"]:
         wanted.append((_("通知"), url_or_none("notifications"), "notifications"))
         wanted.append((_("组织架构"), url_or_none("org_tree"), "tree"))
@@ -79,6 +92,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "has_file": person_id is not None,
         "staff": bool(roles & SCOPE_ROLES),
         "secretary_up": bool(roles & SENSITIVE_ROLES),
+        "grid_member": Role.GRID_MEMBER in roles,
+        "counsellor": Role.COUNSELLOR in roles,
         "can_import": bool(roles & {Role.DEPARTMENT, Role.SYSTEM_ADMIN}),
         # Superusers only: an audit administrator is staff too, and must not get the system menu.
         "admin": bool(roles & {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}) or user.is_superuser,

@@ -1,0 +1,48 @@
+"""Pages: a grid member's people with their last contact, and contact coverage per grid and branch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from lianxin.care.selectors import coverage_rates, my_people, uncontacted_days
+from lianxin.org.models import SCOPE_ROLES, Role, Unit
+from lianxin.org.scope import has_role, scope_paths
+
+
+@require_GET
+@login_required
+def my_people_page(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.GRID_MEMBER):
+        raise Http404("my people")
+    days = uncontacted_days()
+    cutoff = timezone.localdate() - dt.timedelta(days=days)
+    people = list(my_people(request.user))
+    for person in people:
+        person.stale = person.last_contact is None or person.last_contact < cutoff  # type: ignore[attr-defined]
+    return render(request, "care/my_people.html", {"people": people, "days": days})
+
+
+@require_GET
+@login_required
+def care_coverage(request: HttpRequest) -> HttpResponse:
+    paths = scope_paths(request.user, SCOPE_ROLES)
+    if not paths:
+        raise Http404("coverage")
+    days = uncontacted_days()
+    rows = []
+    for unit in Unit.objects.filter(path__in=paths).order_by("path"):
+        rows.extend(coverage_rates(unit, days))
+    return render(request, "care/coverage.html", {"rows": rows, "days": days})
+
+
+urlpatterns: list[URLPattern] = [
+    path("people/", my_people_page, name="my_people"),
+    path("coverage/", care_coverage, name="care_coverage"),
+]
