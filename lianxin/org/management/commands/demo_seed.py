@@ -56,6 +56,9 @@ class Command(BaseCommand):
             from lianxin.appeals.demo import seed_demo_appeals
 
             appeals = seed_demo_appeals(seed=options["seed"])
+            from lianxin.care.demo import seed_demo_care
+
+            seed_demo_care(seed=options["seed"])
         analyze(Unit, Person, Pairing, Responsibility, UnitCount)
         seconds = time.perf_counter() - started  # the commit and the statistics included
         self.stdout.write(
