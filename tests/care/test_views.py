@@ -206,3 +206,15 @@ def test_coverage_per_grid_and_branch_in_scope(org: Org) -> None:
     assert "检修一班" not in rows
     assert client_for(org.employee).get(reverse("care_coverage")).status_code == 404
     assert client_for(org.secretary_a).post(reverse("care_coverage")).status_code == 405
+
+
+def test_the_sidebar_offers_care_pages_by_role(org: Org) -> None:
+    def labels(user: Any) -> set[str]:
+        page = client_for(user).get(reverse("due_items" if user != org.employee else "home"))
+        return {link["label"] for link in page.context["nav"]["links"]}
+
+    grid = labels(org.grid_member)
+    assert {"我的联系对象", "待办谈访", "谈话走访记录", "联系覆盖"} <= grid
+    assert not {"重点人员", "三违帮教", "心理咨询转介"} & grid
+    assert {"重点人员", "三违帮教", "心理咨询转介"} <= labels(org.secretary_a)
+    assert not {"待办谈访", "重点人员", "我的联系对象"} & labels(org.employee)
