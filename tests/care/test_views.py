@@ -218,3 +218,16 @@ def test_the_sidebar_offers_care_pages_by_role(org: Org) -> None:
     assert not {"重点人员", "三违帮教", "心理咨询转介"} & grid
     assert {"重点人员", "三违帮教", "心理咨询转介"} <= labels(org.secretary_a)
     assert not {"待办谈访", "重点人员", "我的联系对象"} & labels(org.employee)
+
+
+def test_the_person_file_offers_care_actions_by_role(client: Any, org: Org) -> None:
+    url = f"/people/{org.employee_person.pk}/"
+    client.force_login(org.grid_member)
+    page = client.get(url).content.decode()
+    assert f"/care/contacts/new/?person={org.employee_person.pk}" in page
+    assert "列为重点人员" not in page and "心理咨询转介" not in page
+    client.force_login(org.secretary_a)
+    page = client.get(url).content.decode()
+    assert "列为重点人员" in page and f"/care/people/{org.employee_person.pk}/referrals/new/" in page
+    client.force_login(org.employee)
+    assert "记录谈话/走访" not in client.get(url).content.decode()
