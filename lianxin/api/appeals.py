@@ -35,12 +35,11 @@ from lianxin.api.appeal_schemas import (
     TriageIn,
 )
 from lianxin.api.schemas import ErrorOut
-from lianxin.appeals import services
+from lianxin.appeals import receipt_access, services
 from lianxin.appeals.access import appeal_for
 from lianxin.appeals.codes import OPEN_STATES, STAFF_CHANNELS, Channel, State
 from lianxin.appeals.models import Appeal, AppealEvent, Category
 from lianxin.appeals.scope import appeals_visible_to, can_enter_on_behalf, can_handle, is_submitter
-from lianxin.appeals.views import receipt as receipt_pages
 from lianxin.org.access import unit_for
 from lianxin.org.models import Person, Role
 from lianxin.org.scope import UserLike, grants_of, people_visible_to
@@ -379,7 +378,7 @@ def appeal_assign(request: HttpRequest, appeal_id: int, payload: AssignIn) -> An
 
 def _too_many() -> JsonResponse:
     response = JsonResponse({"detail": "尝试次数过多，请 10 分钟后再试。"}, status=429)
-    response["Retry-After"] = str(receipt_pages.WINDOW_SECONDS)
+    response["Retry-After"] = str(receipt_access.WINDOW_SECONDS)
     return response
 
 
@@ -389,11 +388,11 @@ def _by_receipt(request: HttpRequest, code: str) -> Appeal | JsonResponse:
     The check and its failure counters are the web form's, so guesses through the page and through the
     API draw on one budget; a miss costs the same Argon2 verification as a hit.
     """
-    if receipt_pages._blocked(request):
+    if receipt_access.blocked(request):
         return _too_many()
     try:
-        return receipt_pages._appeal_by_receipt(request, code)
-    except receipt_pages.ReceiptRefused:
+        return receipt_access.appeal_by_receipt(request, code)
+    except receipt_access.ReceiptRefused:
         raise Http404("receipt") from None
 
 
