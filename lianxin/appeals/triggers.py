@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lianxin.audit.triggers import run_for_vendor
+
 ORIGINAL_MESSAGE = "the original of an appeal is immutable"
 EVENT_MESSAGE = "appeals_appealevent is append-only"
 
@@ -108,21 +110,9 @@ SQLITE_DELETE_TRIGGERS = {
 }
 
 
-def _run(connection: Any, statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
-
 def install(connection: Any) -> None:
-    if connection.vendor == "postgresql":
-        _run(connection, POSTGRES_INSTALL)
-    elif connection.vendor == "sqlite":
-        _run(connection, SQLITE_INSTALL)
+    run_for_vendor(connection, postgres=POSTGRES_INSTALL, sqlite=SQLITE_INSTALL)
 
 
 def remove(connection: Any) -> None:
-    if connection.vendor == "postgresql":
-        _run(connection, POSTGRES_REMOVE)
-    elif connection.vendor == "sqlite":
-        _run(connection, SQLITE_REMOVE)
+    run_for_vendor(connection, postgres=POSTGRES_REMOVE, sqlite=SQLITE_REMOVE)

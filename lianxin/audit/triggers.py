@@ -46,21 +46,17 @@ SQLITE_REMOVE = [
 ]
 
 
-def _run(connection: Any, statements: list[str]) -> None:
+def run_for_vendor(connection: Any, *, postgres: list[str], sqlite: list[str]) -> None:
+    """Run the statements written for this connection's database; other engines get none."""
+    statements = {"postgresql": postgres, "sqlite": sqlite}.get(connection.vendor, [])
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
 
 
 def install(connection: Any) -> None:
-    if connection.vendor == "postgresql":
-        _run(connection, POSTGRES_INSTALL)
-    elif connection.vendor == "sqlite":
-        _run(connection, SQLITE_INSTALL)
+    run_for_vendor(connection, postgres=POSTGRES_INSTALL, sqlite=SQLITE_INSTALL)
 
 
 def remove(connection: Any) -> None:
-    if connection.vendor == "postgresql":
-        _run(connection, POSTGRES_REMOVE)
-    elif connection.vendor == "sqlite":
-        _run(connection, SQLITE_REMOVE)
+    run_for_vendor(connection, postgres=POSTGRES_REMOVE, sqlite=SQLITE_REMOVE)
