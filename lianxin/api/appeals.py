@@ -34,6 +34,7 @@ from lianxin.api.appeal_schemas import (
     TextIn,
     TriageIn,
 )
+from lianxin.api.errors import invalid
 from lianxin.api.schemas import ErrorOut
 from lianxin.appeals import receipt_access, services
 from lianxin.appeals.access import appeal_for
@@ -52,13 +53,6 @@ ERRORS = {404: ErrorOut, 409: ErrorOut, 422: AppealError}
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _invalid(exc: ValidationError) -> Status[dict[str, Any]]:
-    errors: dict[str, list[str]] = {}
-    if hasattr(exc, "error_dict"):
-        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-    return Status(422, {"detail": "；".join(str(m) for m in exc.messages), "errors": errors})
 
 
 def _bad(field: str, message: str) -> Status[dict[str, Any]]:
@@ -194,7 +188,7 @@ def appeal_create(request: HttpRequest, payload: AppealIn) -> Status[dict[str, A
             idempotency_key=key,
         )
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     appeal = Appeal.objects.select_related(*LIST_RELATED).get(pk=submitted.appeal.pk)
     if submitted.duplicate:
         if appeal.text != payload.text.strip():
@@ -274,7 +268,7 @@ def appeal_reply(request: HttpRequest, appeal_id: int, payload: TextIn) -> Statu
     except services.TransitionError as exc:
         return _refused(exc)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return Status(201, _event_out(event, True))
 
 
@@ -288,7 +282,7 @@ def appeal_progress(request: HttpRequest, appeal_id: int, payload: ProgressIn) -
     except services.TransitionError as exc:
         return _refused(exc)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return Status(201, _event_out(event, True))
 
 
@@ -300,7 +294,7 @@ def appeal_note(request: HttpRequest, appeal_id: int, payload: TextIn) -> Status
     except services.TransitionError as exc:
         return _refused(exc)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return Status(201, _event_out(event, True))
 
 
@@ -323,7 +317,7 @@ def appeal_triage(request: HttpRequest, appeal_id: int, payload: TriageIn) -> An
     except services.TransitionError as exc:
         return _refused(exc)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return appeal_detail(request, appeal_id)
 
 
@@ -369,7 +363,7 @@ def appeal_assign(request: HttpRequest, appeal_id: int, payload: AssignIn) -> An
     except services.TransitionError as exc:
         return _refused(exc)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return appeal_detail(request, appeal_id)
 
 
@@ -440,5 +434,5 @@ def receipt_rate(request: HttpRequest, payload: RateIn) -> Any:
     except services.TransitionError as exc:
         return _refused(exc)
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     return _public(appeal)

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from lianxin.api.errors import invalid
 from lianxin.api.schemas import ErrorOut
 from lianxin.care import services
 from lianxin.care.codes import ContactKind
@@ -124,13 +125,6 @@ class PageQuery(Schema):
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: CareError}
 
 
-def _invalid(exc: ValidationError) -> Status[dict[str, Any]]:
-    errors: dict[str, list[str]] = {}
-    if hasattr(exc, "error_dict"):
-        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-    return Status(422, {"detail": "；".join(str(m) for m in exc.messages), "errors": errors})
-
-
 def _next(offset: int, limit: int, count: int) -> int | None:
     return offset + limit if offset + limit < count else None
 
@@ -172,7 +166,7 @@ def contact_create(request: HttpRequest, payload: ContactIn) -> Status[dict[str,
             follow_up_appeal_text=payload.follow_up_appeal,
         )
     except ValidationError as exc:
-        return _invalid(exc)
+        return invalid(exc)
     record = ContactRecord.objects.select_related("follow_up_appeal").get(pk=record.pk)
     fulfilled = sorted(DueItem.objects.filter(fulfilled_by=record).values_list("pk", flat=True))
     return Status(
