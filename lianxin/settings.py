@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "lianxin.audit",
     "lianxin.appeals",
     "lianxin.care",
+    "lianxin.insight",
     "lianxin.api",
 ]
 

@@ -70,6 +70,7 @@ SHIPPED_DEFAULTS = (
     "lianxin.org.migrations.0002_default_kinds",
     "lianxin.appeals.migrations.0002_defaults",
     "lianxin.care.migrations.0002_defaults",
+    "lianxin.insight.migrations.0002_defaults",
 )
 
 

@@ -87,3 +87,4 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("撤回")
     CLOSED = "closed", _("办结")
     ALERTED = "alerted", _("红色预警通知")
+    CONSULTED = "consulted", _("会诊决定")

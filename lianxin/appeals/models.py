@@ -142,6 +142,8 @@ class Appeal(models.Model):
     grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices, blank=True)
     suggested_category = models.CharField(max_length=20, blank=True)
     suggested_grade = models.CharField(max_length=10, blank=True)
+    # The words that led to the suggestion; shown to the handler beside it, never applied without them.
+    suggestion_evidence = models.JSONField(null=True, blank=True)
     state = models.CharField(
         _("状态"), max_length=12, choices=State.choices, default=State.RECEIVED, db_index=True
     )

@@ -196,6 +196,7 @@ def appeal_submit(
         "last_activity_at": moment,
         "suggested_category": suggestion.category if suggestion else "",
         "suggested_grade": suggestion.grade if suggestion else "",
+        "suggestion_evidence": list(suggestion.evidence) if suggestion and suggestion.evidence else None,
     }
     for _attempt in range(5):
         try:
