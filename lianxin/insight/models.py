@@ -115,6 +115,9 @@ class WarningEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.warning_id} {self.kind}"
+
 
 class LexiconRule(models.Model):
     """One rule of the shipped lexicon (editable by administrators): a keyword or a regular expression
@@ -137,7 +140,9 @@ class LexiconRule(models.Model):
         verbose_name_plural = _("分类词典规则")
         ordering = ["category", "grade", "pattern"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "pattern", "category", "grade"], name="insight_lexicon_unique")
+            models.UniqueConstraint(
+                fields=["kind", "pattern", "category", "grade"], name="insight_lexicon_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -161,3 +166,6 @@ class SuggesterModel(models.Model):
         verbose_name = _("学习模型")
         verbose_name_plural = _("学习模型")
         ordering = ["-trained_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.trained_at:%Y-%m-%d %H:%M}"
