@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "lianxin.appeals",
     "lianxin.care",
     "lianxin.insight",
+    "lianxin.reports",
+    "lianxin.consult",
     "lianxin.api",
 ]
 

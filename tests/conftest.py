@@ -71,6 +71,7 @@ SHIPPED_DEFAULTS = (
     "lianxin.appeals.migrations.0002_defaults",
     "lianxin.care.migrations.0002_defaults",
     "lianxin.insight.migrations.0002_defaults",
+    "lianxin.insight.migrations.0003_lexicon",
 )
 
 

@@ -49,6 +49,11 @@ def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]
         wanted.append((_("联系覆盖"), url_or_none("care_coverage"), "care_coverage"))
     if flags["counsellor"] or flags["secretary_up"]:
         wanted.append((_("心理咨询转介"), url_or_none("referral_list"), "referrals"))
+    # Insight: warnings and trends, monthly thought-dynamics reports, consultation meetings.
+    if flags["secretary_up"]:
+        wanted.append((_("预警研判"), url_or_none("warning_list"), "warnings"))
+        wanted.append((_("思想动态报告"), url_or_none("report_list"), "reports"))
+        wanted.append((_("会诊"), url_or_none("meeting_list"), "meetings"))
     if flags["staff"]:
         wanted.append((_("通知"), url_or_none("notifications"), "notifications"))
         wanted.append((_("组织架构"), url_or_none("org_tree"), "tree"))

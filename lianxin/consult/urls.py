@@ -1,0 +1,5 @@
+"""consult pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

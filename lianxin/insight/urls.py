@@ -1,0 +1,5 @@
+"""insight pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
