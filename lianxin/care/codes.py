@@ -98,6 +98,8 @@ class ViolationStepKind(models.TextChoices):
 class ConsentPurpose(models.TextChoices):
     HEALTH = "health", _("健康信息")
     COUNSELLING = "counselling", _("心理咨询")
+    # Being named in the body of a thought-dynamics report (the body otherwise names nobody).
+    REPORT = "report", _("在分析报告中具名")
 
 
 class ReferralStatus(models.TextChoices):
