@@ -1,6 +1,6 @@
 """Care pages, mounted under /care/."""
 
-from lianxin.care.views import contacts, coverage, due, events, key, referrals, violations
+from lianxin.care.views import consents, contacts, coverage, due, events, key, referrals, violations
 
 urlpatterns = [
     *contacts.urlpatterns,
@@ -10,4 +10,5 @@ urlpatterns = [
     *key.urlpatterns,
     *violations.urlpatterns,
     *referrals.urlpatterns,
+    *consents.urlpatterns,
 ]

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.care import plans
 from lianxin.care.access import care_plan_for
@@ -158,9 +158,24 @@ def care_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "care/care_plan.html", context, status=400 if errors else 200)
 
 
+@require_POST
+@login_required
+def key_flag_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift a key-person flag (the service checks the actor supervises the person; anyone else gets 404)."""
+    flag = get_object_or_404(KeyPersonFlag.objects.select_related("person", "person__unit"), pk=pk)
+    if not supervises(request.user, flag.person):
+        raise Http404("flag")
+    try:
+        plans.key_flag_close(actor=request.user, flag=flag)
+    except ValidationError as error:
+        return HttpResponse("；".join(error_messages(error)), status=400)
+    return redirect("key_people")
+
+
 urlpatterns: list[URLPattern] = [
     path("key/", key_people, name="key_people"),
     path("people/<int:person_id>/key/new/", key_flag_new, name="key_flag_new"),
+    path("key/<int:pk>/close/", key_flag_close, name="key_flag_close"),
     path("people/<int:person_id>/plans/new/", care_plan_new, name="care_plan_new"),
     path("plans/<int:pk>/", care_plan_detail, name="care_plan_detail"),
 ]
