@@ -137,6 +137,14 @@ def test_every_persona_logs_in_with_its_role_and_sees_its_scope() -> None:
     )
     assert people_visible_to(persona_user("department")).count() == 230
     assert people_visible_to(persona_user("sysadmin")).count() == 0
+    # The counsellor reads the demo referral given with consent, and no one's file.
+    from lianxin.care.scope import can_read_counselling, referrals_visible_to
+
+    counsellor = persona_user("counsellor")
+    assert people_visible_to(counsellor).count() == 0
+    referrals = list(referrals_visible_to(counsellor))
+    assert referrals and all(can_read_counselling(counsellor, r) for r in referrals)
+    assert not can_read_counselling(persona_user("secretary_yunxing"), referrals[0])
 
     # The grid member sees their grid and is the employee's contact.
     grid_member = persona_user("grid_member")

@@ -70,6 +70,14 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona("leader", "领导班子（党委书记）", "leader", Role.LEADERSHIP, "root", "全厂概况与人员档案"),
     Persona(
+        "counsellor",
+        "心理咨询协调员",
+        "counsellor",
+        Role.COUNSELLOR,
+        "root",
+        "经本人同意的心理咨询转介详情；看不到档案",
+    ),
+    Persona(
         "sysadmin",
         "系统管理员",
         "sysadmin",
@@ -105,6 +113,7 @@ PERSON_LINKED = frozenset(
         Role.SYSTEM_ADMIN,
         Role.SECURITY_ADMIN,
         Role.AUDIT_ADMIN,
+        Role.COUNSELLOR,  # a professional counsellor (EAP), not one of the plant's employees
     }
 )
 
