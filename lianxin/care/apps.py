@@ -10,3 +10,8 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         # Registers the care source of the person's file timeline.
         from lianxin.care import timeline  # noqa: F401
+        from lianxin.care.roster_events import on_roster_people_changed
+        from lianxin.org.roster.changes import roster_people_changed
+
+        # A roster import's new hires, moves and retirements raise their must-talk and must-visit events.
+        roster_people_changed.connect(on_roster_people_changed, dispatch_uid="care.roster_events")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from lianxin.org.counts import unit_counts_refresh
 from lianxin.org.models import Person, PersonStatus, PoliticalStatus, Unit, UnitKind
 from lianxin.org.pinyin import initials
+from lianxin.org.roster.changes import changes_of, roster_people_changed
 from lianxin.org.roster.columns import ColumnMap
 from lianxin.org.roster.reader import RosterFileError, Row, open_table
 from lianxin.org.roster.values import (
@@ -504,6 +505,7 @@ def roster_apply(
             _write(plan, progress)
             # The writes bypass model signals; the stored unit counts are refreshed in this transaction.
             unit_counts_refresh(unit_ids=_touched_units(plan))
+            _announce(plan)
             plan.report.applied = True
             return plan.report
     except IntegrityError:
@@ -512,6 +514,21 @@ def roster_apply(
         message = _("导入期间数据发生变化，未导入任何数据，请重新导入。")
         report.errors.append(RowError(None, "", message, "file"))
         return report
+
+
+def _announce(plan: _Plan) -> None:
+    """Tell the apps that act on people's changes (a new hire, a move, a retirement) what this import did."""
+    tree = plan.tree
+    if tree is None or not roster_people_changed.has_listeners():
+        return
+    created = [(item.employee_no, item.values.get("hire_date")) for item in plan.creates]
+    updated = [
+        (current["pk"], current, {**item.values, "unit_id": tree.ids[item.unit]})
+        for item, current in plan.updates
+    ]
+    changes = changes_of(created=created, updated=updated)
+    if changes:
+        roster_people_changed.send(sender=Person, changes=changes)
 
 
 def _touched_units(plan: _Plan) -> set[int]:
