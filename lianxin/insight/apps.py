@@ -6,3 +6,9 @@ class InsightConfig(AppConfig):
     name = "lianxin.insight"
     label = "insight"
     verbose_name = _("研判预警")
+
+    def ready(self) -> None:
+        # A triage to red or orange raises its warning as soon as it commits.
+        from lianxin.insight.watch import connect_signals
+
+        connect_signals()
