@@ -372,6 +372,31 @@ def appeal_note(*, appeal: Appeal, actor: UserLike, text: str) -> AppealEvent:
 
 
 @transaction.atomic
+def appeal_consulted(
+    *,
+    appeal: Appeal,
+    actor: UserLike,
+    text: str,
+    meeting_id: int,
+    due: dt.date | None = None,
+    responsible_id: int | None = None,
+) -> AppealEvent:
+    """A consultation meeting's (会诊) decision on the appeal: an internal event in any state, since the
+    decision stands whatever has happened to the appeal since it was put on the agenda."""
+    appeal = _locked(appeal)
+    return _event(
+        appeal,
+        EventKind.CONSULTED,
+        actor,
+        text=clean_text(text),
+        public=False,
+        meeting_id=meeting_id,
+        due=due.isoformat() if due is not None else None,
+        responsible=responsible_id,
+    )
+
+
+@transaction.atomic
 def appeal_reply(*, appeal: Appeal, actor: UserLike, text: str) -> AppealEvent:
     """The answer to the submitter; the appeal is then answered and awaits their rating."""
     appeal = _locked(appeal)
