@@ -1,5 +1,5 @@
-"""reports pages."""
+"""Pages of the monthly thought-dynamics reports, mounted at /reports/."""
 
-from django.urls import URLPattern
+from lianxin.reports.views import urlpatterns
 
-urlpatterns: list[URLPattern] = []
+__all__ = ["urlpatterns"]

@@ -59,6 +59,9 @@ class Command(BaseCommand):
             from lianxin.care.demo import seed_demo_care
 
             seed_demo_care(seed=options["seed"])
+            from lianxin.reports.demo import seed_demo_reports
+
+            seed_demo_reports()
         analyze(Unit, Person, Pairing, Responsibility, UnitCount)
         seconds = time.perf_counter() - started  # the commit and the statistics included
         self.stdout.write(
