@@ -169,3 +169,40 @@ class SuggesterModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.trained_at:%Y-%m-%d %H:%M}"
+
+
+# --- Trend detection: stored weekly term counts (lianxin.insight.terms) ----------------------------------
+
+
+class TrendWeek(models.Model):
+    """One ISO week whose appeals' terms are counted and stored, so that the daily trend run tokenises only
+    the current week. Recounted until a few days after the week ends, to take in late entries."""
+
+    week_start = models.DateField(_("周一"), unique=True)
+    docs = models.PositiveIntegerField(_("诉求数"))
+    computed_at = models.DateTimeField(_("统计时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("词频统计周")
+        verbose_name_plural = _("词频统计周")
+        ordering = ["week_start"]
+
+    def __str__(self) -> str:
+        return f"{self.week_start:%G-W%V}"
+
+
+class TrendTerm(models.Model):
+    """How many of a week's appeals contain a term (document frequency)."""
+
+    week = models.ForeignKey(TrendWeek, on_delete=models.CASCADE, related_name="terms")
+    term = models.CharField(_("词语"), max_length=8)
+    docs = models.PositiveIntegerField(_("诉求数"))
+
+    class Meta:
+        verbose_name = _("周词频")
+        verbose_name_plural = _("周词频")
+        constraints = [models.UniqueConstraint(fields=["week", "term"], name="insight_trendterm_unique")]
+        indexes = [models.Index(fields=["term", "week"], name="insight_trendterm_term")]
+
+    def __str__(self) -> str:
+        return f"{self.term} {self.docs}"
