@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "lianxin.api",
 ]
 
+# Panels other capabilities add to the home page (see lianxin.org.home_panels).
+HOME_PANELS = ["lianxin.insight.leader.leader_panel"]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

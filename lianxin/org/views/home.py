@@ -9,6 +9,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from lianxin.org import selectors_units as units
+from lianxin.org.home_panels import home_panels
 from lianxin.org.models import SCOPE_ROLES, Person, Role
 from lianxin.org.scope import own_person_id, roles_of
 
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "contacts": list(units.my_contacts(user)) if me is not None else [],
         "grid": grid,
         "grid_chief": grid.grid_chief if grid is not None else None,
+        "panels": home_panels(request),
     }
     return render(request, "org/home.html", context)
 
