@@ -11,7 +11,7 @@ from lianxin.org.scope import UserLike
 
 def meeting_for(user: UserLike, pk: int) -> Meeting:
     try:
-        return meetings_visible_to(user).select_related("unit", "convener").get(pk=pk)
+        return meetings_visible_to(user).select_related("unit", "convener", "convener__person").get(pk=pk)
     except (Meeting.DoesNotExist, ValueError, TypeError):
         raise Http404("meeting") from None
 

@@ -110,7 +110,7 @@ def meeting_list(user: UserLike) -> QuerySet[Meeting]:
     """The meetings the user sees with their counts, newest first: a fixed number of queries."""
     return (
         meetings_visible_to(user)
-        .select_related("unit", "convener")
+        .select_related("unit", "convener", "convener__person")
         .annotate(
             item_count=Count("items", distinct=True),
             decision_count=Count("items__decisions", distinct=True),
