@@ -228,7 +228,10 @@ class DueItemEvent(models.Model):
 
     due_item = models.ForeignKey(DueItem, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=DueEventKind.choices)
+    # The level the item stood at after the event; an escalation also keeps the level it climbed from,
+    # so one event records a sweep that lifted an item several levels at once.
     level = models.PositiveSmallIntegerField(default=0)
+    from_level = models.PositiveSmallIntegerField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -399,3 +402,27 @@ class CounsellingReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.status}"
+
+
+class UnitContactCount(models.Model):
+    """Stored contact coverage of the people directly in one unit (not those who left): how many there are
+    and how many had a talk or visit within `days` of `computed_on`. Kept by lianxin.care.counts; subtree
+    coverage sums these rows. A row counts only on its own day, for its own window, and only while it is
+    newer than the unit's people count (org.UnitCount.refreshed_at moves when people join, move or leave);
+    otherwise the unit is counted live."""
+
+    unit = models.OneToOneField(
+        "org.Unit", on_delete=models.CASCADE, primary_key=True, related_name="contact_count"
+    )
+    days = models.PositiveSmallIntegerField(_("统计天数"))
+    people = models.PositiveIntegerField(_("人数"), default=0)
+    contacted = models.PositiveIntegerField(_("已联系人数"), default=0)
+    computed_on = models.DateField(_("统计日期"))
+    computed_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("单位联系覆盖统计")
+        verbose_name_plural = _("单位联系覆盖统计")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.contacted}/{self.people} ({self.computed_on})"

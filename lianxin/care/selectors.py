@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from lianxin.audit.services import access_log_record
 from lianxin.care.codes import ConsentPurpose, KeyReason
+from lianxin.care.counts import subtree_unit_counts
+from lianxin.care.counts import uncontacted_days as uncontacted_days  # the pages and the API read it here
 from lianxin.care.models import (
     CarePlan,
     Consent,
@@ -30,10 +31,6 @@ from lianxin.care.scope import (
 )
 from lianxin.org.models import Pairing, Person, PersonStatus, Unit
 from lianxin.org.scope import UserLike, own_person_id
-
-
-def uncontacted_days() -> int:
-    return int(getattr(settings, "CARE_UNCONTACTED_DAYS", 90))
 
 
 def last_contact_subquery() -> Subquery:
@@ -94,29 +91,29 @@ class CoverageRow:
 def coverage_rates(unit: Unit, days: int | None = None, *, today: dt.date | None = None) -> list[CoverageRow]:
     """Per grid and per branch in the unit's subtree: people, and people contacted within `days`.
 
-    One grouped aggregate per unit that holds people, rolled up to each grid and branch above them; a grid
-    or branch counts everyone in its own subtree."""
-    since = _cutoff(days, today)
-    recent = ContactPerson.objects.filter(person=OuterRef("pk"), date__gte=since)
-    per_unit = (
-        Person.objects.filter(unit__path__startswith=unit.path)
-        .exclude(status=PersonStatus.LEFT)
-        .annotate(recent=Exists(recent))
-        .order_by()
-        .values("unit__path")
-        .annotate(people=Count("pk"), contacted=Count("pk", filter=Q(recent=True)))
-    )
+    For the configured window today (what the coverage page shows) the per-unit numbers come from the
+    stored rows of lianxin.care.counts, each unit without a current row counted live in the same query;
+    any other window or day is aggregated live over the people. Either way two queries: the per-unit
+    counts, rolled up to each grid and branch above them (a grid or branch counts its whole subtree),
+    and the list of grids and branches."""
+    configured = uncontacted_days()
+    day = today or timezone.localdate()
+    if (days is None or days == configured) and day == timezone.localdate():
+        per_unit = subtree_unit_counts(unit, days=configured, today=day)
+    else:
+        per_unit = _live_unit_counts(unit, _cutoff(days, today))
     # Each unit's counts are added to every ancestor path once (depth steps per unit), so the roll-up is
     # linear in the units; testing every target against every unit was quadratic (4.7 s for 5,000 grids).
     people_under: dict[str, int] = {}
     contacted_under: dict[str, int] = {}
     step = Unit.steplen
-    for row in per_unit:
-        path = row["unit__path"]
+    for path, people, contacted in per_unit:
+        if not people:
+            continue
         for end in range(step, len(path) + 1, step):
             prefix = path[:end]
-            people_under[prefix] = people_under.get(prefix, 0) + row["people"]
-            contacted_under[prefix] = contacted_under.get(prefix, 0) + row["contacted"]
+            people_under[prefix] = people_under.get(prefix, 0) + people
+            contacted_under[prefix] = contacted_under.get(prefix, 0) + contacted
     targets = (
         Unit.objects.filter(unit.subtree_q())
         .filter(Q(is_grid=True) | Q(kind__is_branch=True))
@@ -129,6 +126,22 @@ def coverage_rates(unit: Unit, days: int | None = None, *, today: dt.date | None
         contacted = contacted_under.get(target.path, 0)
         rows.append(CoverageRow(target, target.is_grid, target.kind.is_branch, people, contacted))
     return rows
+
+
+def _live_unit_counts(unit: Unit, since: dt.date) -> list[tuple[str, int, int]]:
+    """(path, people, contacted since `since`) per unit of the subtree that holds people, aggregated over
+    the person table: one EXISTS probe of the (person, date) index per person."""
+    recent = ContactPerson.objects.filter(person=OuterRef("pk"), date__gte=since)
+    rows = (
+        Person.objects.filter(unit__path__startswith=unit.path)
+        .exclude(status=PersonStatus.LEFT)
+        .annotate(recent=Exists(recent))
+        .order_by()
+        .values("unit__path")
+        .annotate(people=Count("pk"), contacted=Count("pk", filter=Q(recent=True)))
+        .values_list("unit__path", "people", "contacted")
+    )
+    return list(rows)
 
 
 # --- due items and key people -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from lianxin.care.codes import (
     EventSource,
     Responsible,
 )
+from lianxin.care.counts import contact_counts_refresh
 from lianxin.care.models import (
     MAX_SUMMARY,
     CarePlanStep,
@@ -152,6 +153,8 @@ def contact_record(
         created_at=now,
     )
     ContactPerson.objects.bulk_create([ContactPerson(record=record, person=p, date=date) for p in members])
+    # The stored coverage of the people's units (tens of people each) now counts this contact.
+    contact_counts_refresh(unit_ids={p.unit_id for p in members})
     if follow_up_appeal_text is not None:
         appeal: Appeal = appeal_submit(
             text=follow_up_appeal_text, channel=Channel.TALK, submitter=members[0], entered_by=actor
@@ -277,61 +280,68 @@ def _db_datetime(value: dt.datetime) -> Any:
 
 def due_items_escalate_overdue(*, now: dt.datetime | None = None) -> int:
     """The sweep: each open overdue due item climbs responsible → secretary → department → leadership
-    on the appeals' thresholds, one DueItemEvent per level reached. Each level's users get one notice
-    per sweep counting their newly escalated items, not one per item. Returns how many escalations.
+    on the appeals' thresholds, straight to the highest level its lateness reaches, with one
+    DueItemEvent recording the climb (from which level, to which, when). Each level's users get one
+    notice per sweep counting the items newly raised to their level, not one per item. Returns how many
+    levels were climbed in all (an item lifted from the responsible to the leadership counts three).
 
-    Set-based, so a backlog of a million items costs a few statements: per level one grouped count (for
-    the notices) and one INSERT … SELECT of events, then one UPDATE of levels. Not safe to run twice at
-    once (the Huey periodic task runs on one consumer)."""
+    Set-based, so a backlog of a million items costs three statements: one grouped count of the climbs
+    by unit and levels (for the notices), one INSERT … SELECT of the events and one UPDATE of the levels.
+    Not safe to run twice at once (the Huey periodic task runs on one consumer)."""
     moment = now or timezone.now()
     steps = [(int(level), moment - threshold) for threshold, level in ESCALATION_STEPS]
+    climbs = Q()
+    for level, cutoff in steps:
+        climbs |= Q(level__lt=level, due_at__lt=cutoff)
+    reached = Case(
+        *(When(due_at__lt=cutoff, then=Value(level)) for level, cutoff in reversed(steps)),
+        default=F("level"),
+        output_field=PositiveSmallIntegerField(),
+    )
     items = DueItem._meta.db_table
     events = DueItemEvent._meta.db_table
-    made = 0
-    reached: list[tuple[int, list[tuple[str, int]]]] = []
+    # The same climbs and target level in SQL, for the INSERT … SELECT (highest threshold first).
+    where_sql = " OR ".join("(level < %s AND due_at < %s)" for _step in steps)
+    where_params = [p for level, cutoff in steps for p in (level, _db_datetime(cutoff))]
+    case_sql = "CASE " + " ".join("WHEN due_at < %s THEN %s" for _step in steps) + " ELSE level END"
+    case_params = [p for level, cutoff in reversed(steps) for p in (_db_datetime(cutoff), level)]
     with transaction.atomic():
-        for level, cutoff in steps:
-            open_below = DueItem.objects.filter(done_at__isnull=True, level__lt=level, due_at__lt=cutoff)
-            by_unit = list(open_below.order_by().values_list("unit__path").annotate(n=Count("pk")))
-            if not by_unit:
-                continue
-            reached.append((level, by_unit))
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {events} (due_item_id, kind, level, at, actor_id) "  # noqa: S608 (table names from the models)
-                    f"SELECT id, %s, %s, %s, NULL FROM {items} "
-                    "WHERE done_at IS NULL AND level < %s AND due_at < %s",
-                    [DueEventKind.ESCALATED.value, level, _db_datetime(moment), level, _db_datetime(cutoff)],
-                )
-                made += cursor.rowcount
-        # One UPDATE: each item is written once, at the highest level it has reached.
-        climbs = Q()
-        for level, cutoff in steps:
-            climbs |= Q(level__lt=level, due_at__lt=cutoff)
-        DueItem.objects.filter(climbs, done_at__isnull=True).update(
-            level=Case(
-                *(When(due_at__lt=cutoff, then=Value(level)) for level, cutoff in reversed(steps)),
-                default=F("level"),
-                output_field=PositiveSmallIntegerField(),
-            )
+        open_climbing = DueItem.objects.filter(climbs, done_at__isnull=True)
+        grouped = list(
+            open_climbing.annotate(reached=reached)
+            .order_by()
+            .values_list("unit__path", "level", "reached")
+            .annotate(n=Count("pk"))
         )
-        if reached:
-            directory = LevelDirectory()
-            counts: Counter[tuple[int, int]] = Counter()
-            for level, by_unit in reached:
-                for path, n in by_unit:
-                    for uid in directory.users_at_path(path, level):
-                        counts[(uid, level)] += n
-            Notification.objects.bulk_create(
-                Notification(
-                    user_id=uid,
-                    kind="care_escalated",
-                    message=_("%(n)d 项必谈必访已逾期，升级至%(level)s督办。")
-                    % {"n": n, "level": Level(level).label},
-                    created_at=moment,
-                )
-                for (uid, level), n in sorted(counts.items())
+        if not grouped:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {events} (due_item_id, kind, level, from_level, at, actor_id) "  # noqa: S608 (table names from the models)
+                f"SELECT id, %s, {case_sql}, level, %s, NULL FROM {items} "
+                f"WHERE done_at IS NULL AND ({where_sql})",
+                [DueEventKind.ESCALATED.value, *case_params, _db_datetime(moment), *where_params],
             )
+        # One UPDATE: each item is written once, at the highest level it has reached.
+        open_climbing.update(level=reached)
+        directory = LevelDirectory()
+        counts: Counter[tuple[int, int]] = Counter()
+        made = 0
+        for path, before, after, n in grouped:
+            made += (after - before) * n
+            for level in range(before + 1, after + 1):
+                for uid in directory.users_at_path(path, level):
+                    counts[(uid, level)] += n
+        Notification.objects.bulk_create(
+            Notification(
+                user_id=uid,
+                kind="care_escalated",
+                message=_("%(n)d 项必谈必访已逾期，升级至%(level)s督办。")
+                % {"n": n, "level": Level(level).label},
+                created_at=moment,
+            )
+            for (uid, level), n in sorted(counts.items())
+        )
     return made
 
 

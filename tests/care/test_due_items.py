@@ -100,11 +100,42 @@ def test_a_long_overdue_item_climbs_every_level_in_one_sweep(org: Org) -> None:
             source=EventSource.ROSTER,
         )
     with time_machine.travel(at(20), tick=False):
-        assert services.due_items_escalate_overdue() == 3
+        assert services.due_items_escalate_overdue() == 3  # three levels climbed
     item = DueItem.objects.get()
     assert item.due_date == dt.date(2026, 6, 4) and item.level == DueLevel.LEADERSHIP
+    # One event records the whole climb: from which level, to which, and when.
+    climbs = list(DueItemEvent.objects.filter(due_item=item).values_list("kind", "from_level", "level", "at"))
+    assert climbs == [("escalated", DueLevel.RESPONSIBLE, DueLevel.LEADERSHIP, at(20))]
     # One notice per user per level, counting the items, not one per item.
     assert Notification.objects.filter(kind="care_escalated").count() == 3
+
+
+def test_a_backlog_climbs_in_one_sweep_with_one_counted_notice_per_level(org: Org) -> None:
+    with time_machine.travel(at(1), tick=False):
+        for person in (org.employee_person, org.paired_person, org.secretary_a_person, org.stranger):
+            services.life_event_raise(
+                person=person, kind="hospitalised", date=dt.date(2026, 6, 1), source=EventSource.ROSTER
+            )
+        recent = services.life_event_raise(
+            person=org.grid_person, kind="hospitalised", date=dt.date(2026, 6, 17), source=EventSource.ROSTER
+        ).due_item
+    with time_machine.travel(at(21, 10), tick=False):
+        # Four items 17 days late go to the leadership; one 10 hours late to its branch secretary.
+        assert services.due_items_escalate_overdue() == 4 * 3 + 1
+        assert services.due_items_escalate_overdue() == 0
+    levels = dict(DueItem.objects.values_list("person__name", "level"))
+    assert levels == {"张伟": 3, "王芳": 3, "陈静": 3, "刘洋": 3, "李娜": 1}
+    assert DueItemEvent.objects.count() == 5  # one per item, whatever the levels climbed
+    assert DueItemEvent.objects.get(due_item=recent).from_level == 0
+    messages = dict(
+        Notification.objects.filter(kind="care_escalated").values_list("user__username", "message")
+    )
+    assert messages == {
+        "secretary_a": "4 项必谈必访已逾期，升级至支部书记督办。",
+        "secretary_b": "1 项必谈必访已逾期，升级至支部书记督办。",
+        "department": "4 项必谈必访已逾期，升级至党群工作部督办。",
+        "leader": "4 项必谈必访已逾期，升级至领导班子督办。",
+    }
 
 
 def test_secretary_answers_when_the_rule_says_so_or_there_is_no_contact(org: Org) -> None:
