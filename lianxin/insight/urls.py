@@ -1,5 +1,9 @@
-"""insight pages."""
+"""insight pages, mounted under /insight/."""
 
 from django.urls import URLPattern
 
-urlpatterns: list[URLPattern] = []
+from lianxin.insight.views import warnings
+
+urlpatterns: list[URLPattern] = [
+    *warnings.urlpatterns,
+]

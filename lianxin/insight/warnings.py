@@ -24,7 +24,7 @@ from lianxin.insight.codes import (
     WarningStatus,
 )
 from lianxin.insight.models import DisposalPrinciple, Warning, WarningEvent
-from lianxin.org.models import SENSITIVE_ROLES, Person, Role, RoleAssignment, Unit
+from lianxin.org.models import SENSITIVE_ROLES, Pairing, Person, Role, RoleAssignment, Unit
 from lianxin.org.scope import UserLike, roles_of, scope_paths
 
 
@@ -179,18 +179,21 @@ def can_handle_warning(user: UserLike, warning: Warning) -> bool:
 
 
 def responsible_candidates(warning: Warning) -> QuerySet[Any]:
-    """Active users holding a staff role at the warning's unit, above it or inside its subtree."""
+    """Active users holding a staff role at the warning's unit, above it or inside its subtree, and the
+    person's paired contacts."""
     path = warning.unit.path
     step = Unit.steplen
     ancestors = [path[:end] for end in range(step, len(path) + 1, step)]
     user_ids = RoleAssignment.objects.filter(role__in=list(RESPONSIBLE_ROLES)).filter(
         Q(unit__path__in=ancestors) | Q(unit__path__startswith=path)
     )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, pk__in=user_ids.values("user_id"))
-        .order_by("username")
-    )
+    who = Q(pk__in=user_ids.values("user_id"))
+    if warning.person_id is not None:
+        # The person's paired contacts (结对), wherever their own grid is.
+        paired = Pairing.objects.active().filter(person_id=warning.person_id, contact__user__isnull=False)
+        who |= Q(pk__in=paired.values("contact__user_id"))
+    staff = RoleAssignment.objects.filter(role__in=list(RESPONSIBLE_ROLES)).values("user_id")
+    return get_user_model().objects.filter(who, is_active=True, pk__in=staff).order_by("username")
 
 
 def _locked(warning: Warning) -> Warning:
