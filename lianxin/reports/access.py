@@ -14,7 +14,7 @@ from django.http import Http404
 
 from lianxin.org.models import Role, Unit
 from lianxin.org.scope import UserLike, grants_of
-from lianxin.reports.models import Report
+from lianxin.reports.models import Report, ReportStatus
 
 
 def is_report_unit(unit: Unit) -> bool:
@@ -66,6 +66,6 @@ def report_for(user: UserLike, pk: int, write: bool = False, *, review: bool = F
         raise Http404("report") from None
     if write and not (report.is_editable and can_author(user, report.unit)):
         raise Http404("report")
-    if review and not can_review(user, report.unit):
+    if review and not (report.status == ReportStatus.SUBMITTED and can_review(user, report.unit)):
         raise Http404("report")
     return report

@@ -101,6 +101,7 @@ def report_docx(report: Report, title: str) -> bytes:
     document = Document()
     normal = document.styles["Normal"]
     normal.font.size = Pt(11)
+    normal.font.name = DOC_FONT  # creates the run fonts element; East Asian text needs its own attribute
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), DOC_FONT)
     document.add_heading(title, level=0)
     document.add_paragraph(
