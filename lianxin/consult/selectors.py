@@ -44,6 +44,8 @@ def warning_candidates(meeting: Meeting, user: UserLike) -> QuerySet[Warning]:
         warnings_visible_to(user)
         .filter(meeting.unit.subtree_q("unit__"), status__in=list(OPEN_WARNING_STATES))
         .exclude(pk__in=meeting.items.filter(warning__isnull=False).values("warning_id"))
+        # A warning about an appeal already on the agenda is discussed with it.
+        .exclude(appeal_id__in=meeting.items.filter(appeal__isnull=False).values("appeal_id"))
         .annotate(urgency=urgency)
         .order_by("urgency", "opened_at", "pk")
     )
@@ -57,6 +59,7 @@ def appeal_candidates(meeting: Meeting, user: UserLike) -> QuerySet[Appeal]:
         appeals_visible_to(user)
         .filter(meeting.unit.subtree_q("unit__"), overdue_or_red, state__in=list(OPEN_STATES))
         .exclude(pk__in=meeting.items.filter(appeal__isnull=False).values("appeal_id"))
+        .exclude(pk__in=meeting.items.filter(warning__appeal__isnull=False).values("warning__appeal_id"))
         .annotate(
             red_first=Case(
                 When(grade=Grade.RED, then=Value(0)), default=Value(1), output_field=IntegerField()

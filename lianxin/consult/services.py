@@ -168,7 +168,7 @@ def meeting_hold(*, meeting: Meeting, actor: UserLike, minutes: str) -> Meeting:
     meeting.save(update_fields=["minutes", "status", "held_at"])
     pending = (
         Decision.objects.filter(item__meeting=meeting, flowed_at__isnull=True)
-        .select_related("item", "item__appeal", "item__warning", "responsible", "responsible__person")
+        .select_related("item__appeal", "item__warning__appeal", "responsible__person")
         .order_by("item__order", "pk")
     )
     for decision in pending:
@@ -217,9 +217,11 @@ def decision_summary(decision: Decision) -> str:
 
 def _flow_back(decision: Decision, item: AgendaItem, meeting: Meeting, actor: UserLike) -> None:
     summary = decision_summary(decision)
-    if item.appeal is not None:
+    # A warning raised from an appeal concerns that appeal too: its handler reads the decision there.
+    concerned = item.appeal or (item.warning.appeal if item.warning is not None else None)
+    if concerned is not None:
         appeal_consulted(
-            appeal=item.appeal,
+            appeal=concerned,
             actor=actor,
             text=summary,
             meeting_id=meeting.pk,
@@ -240,7 +242,10 @@ def _flow_back(decision: Decision, item: AgendaItem, meeting: Meeting, actor: Us
         "meeting": meeting.title,
     }
     Notification.objects.create(
-        user_id=decision.responsible_id, appeal_id=item.appeal_id, kind=NOTICE_KIND, message=message[:300]
+        user_id=decision.responsible_id,
+        appeal_id=concerned.pk if concerned is not None else None,
+        kind=NOTICE_KIND,
+        message=message[:300],
     )
     decision.flowed_at = timezone.now()
     decision.save(update_fields=["flowed_at"])

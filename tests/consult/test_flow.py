@@ -16,6 +16,7 @@ from lianxin.consult.models import AgendaItem, Decision, ItemSource, Meeting, Me
 from lianxin.consult.selectors import agenda_candidates
 from lianxin.insight.codes import WarningEventKind, WarningStatus
 from lianxin.insight.models import WarningEvent
+from lianxin.insight.warnings import warning_raise
 from tests.consult.conftest import Scene, appeal, planned, raise_warning
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +339,51 @@ def test_a_second_warning_in_the_subtree_is_ordered_by_urgency(scene: Scene) -> 
         pk for source, pk in keys(planned(scene), scene.org.secretary_a) if source == ItemSource.WARNING
     ]
     assert offered == [red.pk, scene.warning.pk, blue.pk]
+
+
+def test_a_warning_about_an_appeal_brings_the_decision_onto_that_appeal(scene: Scene) -> None:
+    org = scene.org
+    warning, _new = warning_raise(
+        level="red",
+        source="appeal",
+        rule="appeal_grade",
+        target_kind="unit",
+        unit=org.grid_a1,
+        title=f"红色预警：诉求 {scene.red.number}",
+        dedupe_key=f"appeal:{scene.red.pk}",
+        appeal=scene.red,
+    )
+    meeting = planned(scene)
+    assert (ItemSource.WARNING, warning.pk) in keys(meeting, org.secretary_a)
+    item = cs.meeting_add_item(
+        meeting=meeting, actor=org.secretary_a, source="warning", warning_id=warning.pk
+    )
+    # Discussed with its warning, the appeal is no longer offered on its own.
+    assert (ItemSource.APPEAL, scene.red.pk) not in keys(meeting, org.secretary_a)
+    cs.meeting_record_decision(
+        item=item, actor=org.secretary_a, text="当天上门谈心", responsible=org.grid_member, due=meeting.date
+    )
+    cs.meeting_hold(meeting=meeting, actor=org.secretary_a, minutes="纪要")
+    event = AppealEvent.objects.get(appeal=scene.red, kind=EventKind.CONSULTED)
+    assert "当天上门谈心" in event.text and event.data["meeting_id"] == meeting.pk
+    assert warning.events.filter(kind=WarningEventKind.CONSULTED).count() == 1
+    assert Notification.objects.get(kind="consult_decision").appeal == scene.red
+
+
+def test_an_appeal_on_the_agenda_hides_its_warning(scene: Scene) -> None:
+    org = scene.org
+    warning, _new = warning_raise(
+        level="orange",
+        source="appeal",
+        rule="appeal_grade",
+        target_kind="unit",
+        unit=org.grid_a1,
+        title="橙色预警",
+        dedupe_key=f"appeal:{scene.overdue.pk}",
+        appeal=scene.overdue,
+    )
+    meeting = planned(scene)
+    cs.meeting_add_item(meeting=meeting, actor=org.secretary_a, source="appeal", appeal_id=scene.overdue.pk)
+    offered = keys(meeting, org.secretary_a)
+    assert (ItemSource.WARNING, warning.pk) not in offered
+    assert (ItemSource.WARNING, scene.warning.pk) in offered  # a warning about no appeal stays

@@ -62,6 +62,10 @@ class Command(BaseCommand):
             from lianxin.reports.demo import seed_demo_reports
 
             seed_demo_reports()
+            # Last: the consultation meeting takes its agenda from the warnings and appeals seeded above.
+            from lianxin.consult.demo import seed_demo_consult
+
+            seed_demo_consult(seed=options["seed"])
         analyze(Unit, Person, Pairing, Responsibility, UnitCount)
         seconds = time.perf_counter() - started  # the commit and the statistics included
         self.stdout.write(
