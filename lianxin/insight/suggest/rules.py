@@ -303,11 +303,14 @@ class RuleSet:
         found: list[tuple[int, int, Rule]] = []
         keywords, anchors, pairs, singles = self._keywords, self._anchors, self._pairs, self._singles
         wanted: set[int] = set(self._always)
-        for start in range(len(norm)):
+        size = len(norm)
+        for start in range(size):
             hidden = False
             lengths = pairs.get(norm[start : start + 2])
             if lengths is not None:
                 for length in lengths:
+                    if start + length > size:
+                        continue
                     word = norm[start : start + length]
                     indexes = anchors.get(word)
                     if indexes is not None:
