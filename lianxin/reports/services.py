@@ -115,16 +115,22 @@ def _draft_enterprise(
     root: Unit, month: dt.date, moment: dt.datetime, *, refresh_branches: bool
 ) -> tuple[Report, list[Report]]:
     branches = _branches_of(root)
-    figures = month_figures([root.path, *(b.path for b in branches)], month)
     existing = {r.unit_id: r for r in Report.objects.filter(month=month, unit__in=branches)}
-    branch_reports = []
-    for branch in branches:
+
+    def stale(branch: Unit) -> bool:
         report = existing.get(branch.pk)
-        if report is None or (refresh_branches and report.status == ReportStatus.DRAFT):
-            report = _write(unit=branch, month=month, figures=figures[branch.path], moment=moment)
-        branch_reports.append(report)
+        return report is None or (refresh_branches and report.status == ReportStatus.DRAFT)
+
+    # The branches that need drafting are counted in the same pass as the enterprise; the others'
+    # lines in the roll-up come from their reports.
+    todo = [b for b in branches if stale(b)]
+    figures = month_figures([root.path, *(b.path for b in todo)], month)
+    branch_reports = [
+        _write(unit=b, month=month, figures=figures[b.path], moment=moment) if stale(b) else existing[b.pk]
+        for b in branches
+    ]
     rows = [
-        _branch_row(branch, report, figures[branch.path])
+        _branch_row(branch, report, figures.get(branch.path, {}))
         for branch, report in zip(branches, branch_reports, strict=True)
     ]
     enterprise = _write(unit=root, month=month, figures=figures[root.path], moment=moment, branch_rows=rows)
