@@ -179,6 +179,7 @@ def _appeal_candidates(appeals: Any) -> list[Candidate]:
         "unit_id",
         "submitter_id",
         "submitter__unit_id",
+        "submitter__name",
         "is_anonymous",
         "category_id",
     )
@@ -199,7 +200,12 @@ def _appeal_candidates(appeals: Any) -> list[Candidate]:
                 person_id=row["submitter_id"] if named else None,
                 appeal_id=row["pk"],
                 category=row["category_id"] or "",
-                title=_("%(level)s：诉求 %(number)s") % {"level": label, "number": row["number"]},
+                title=(
+                    _("%(name)s：%(level)s（诉求 %(number)s）")
+                    % {"name": row["submitter__name"], "level": label, "number": row["number"]}
+                    if named
+                    else _("%(level)s：诉求 %(number)s") % {"level": label, "number": row["number"]}
+                ),
                 marker=_marker(0),
                 evidence={"appeal_ids": [row["pk"]], "grade": row["grade"]},
             )

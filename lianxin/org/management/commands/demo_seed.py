@@ -59,6 +59,10 @@ class Command(BaseCommand):
             from lianxin.care.demo import seed_demo_care
 
             seed_demo_care(seed=options["seed"])
+            # Warnings from the rule scan over the appeals, key people and talks above.
+            from lianxin.insight.demo import seed_demo_insight
+
+            seed_demo_insight(seed=options["seed"])
             from lianxin.reports.demo import seed_demo_reports
 
             seed_demo_reports()
