@@ -35,8 +35,11 @@ def cjk_font() -> str | None:
     when there is none (nothing is ever downloaded)."""
     from matplotlib import font_manager
 
-    fonts = font_manager.fontManager.ttflist
-    by_name = {f.name: f.fname for f in fonts}
+    # Regular weights first, so that a family's bold file does not shadow its regular one.
+    fonts = sorted(font_manager.fontManager.ttflist, key=lambda f: f.weight not in (400, "normal", "regular"))
+    by_name: dict[str, str] = {}
+    for f in fonts:
+        by_name.setdefault(f.name, f.fname)
     for name in CJK_FONT_NAMES:
         if name in by_name:
             return by_name[name]
@@ -53,6 +56,7 @@ def chart_png(rows: list[list[Any]], font_path: str) -> bytes:
     matplotlib.use("Agg")
     from matplotlib import font_manager
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     font = font_manager.FontProperties(fname=font_path)
     figure = Figure(figsize=(6.4, 3.2), dpi=150)
@@ -63,6 +67,7 @@ def chart_png(rows: list[list[Any]], font_path: str) -> bytes:
     axes.set_xticks(range(len(rows)))
     axes.set_xticklabels(labels, fontproperties=font, rotation=30, ha="right")
     axes.set_ylabel(_("件数"), fontproperties=font)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(_("本月诉求分类"), fontproperties=font)
     for x, n in enumerate(counts):
         axes.annotate(str(n), (x, n), ha="center", va="bottom", fontsize=8)
