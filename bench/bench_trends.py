@@ -251,7 +251,7 @@ def measure() -> None:
             print(f"  [FALSE ALARM] {w.level} {w.rule} {w.unit.name}: {w.title}")
     tests = runs * int(tree.target.sum()) * categories
     print(
-        f"false alarms: {false_alarms} in {runs} weekly runs ({tests:,} unit × category tests and the terms): "
+        f"false alarms: {false_alarms} in {runs} weekly runs ({tests:,} tests and the terms): "
         f"{false_alarms / runs:.2f} per week"
     )
 
