@@ -1,12 +1,19 @@
 """Insight configuration in the Django admin: disposal principles per warning level and the lexicon of
-the triage suggester, edited by system administrators (the appeals' ConfigAdmin rules apply)."""
+the triage suggester, edited by system administrators (the appeals' ConfigAdmin rules apply); the trained
+suggesters with their measured accuracy against the rules, read-only."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from lianxin.appeals.admin import ConfigAdmin
-from lianxin.insight.models import DisposalPrinciple, LexiconRule
+from lianxin.insight.models import DisposalPrinciple, LexiconRule, SuggesterModel
 
 
 @admin.register(DisposalPrinciple)
@@ -20,3 +27,81 @@ class LexiconRuleAdmin(ConfigAdmin):
     list_filter = ["category", "grade", "kind", "active"]
     list_editable = ["weight", "active"]
     search_fields = ["pattern", "note"]
+
+
+def _figure(model: SuggesterModel, side: str, key: str) -> str:
+    value = (model.metrics or {}).get(side, {}).get(key)
+    return f"{value:.3f}" if isinstance(value, int | float) else "—"
+
+
+@admin.register(SuggesterModel)
+class SuggesterModelAdmin(ConfigAdmin):
+    """Trained suggesters with what was measured on held-out confirmed appeals, the model against the rules
+    on the same rows. Read-only: models come from training, which alone decides which one is in use."""
+
+    list_display = [
+        "trained_at",
+        "trained_on",
+        "held_out",
+        "model_f1",
+        "rules_f1",
+        "model_grade",
+        "rules_grade",
+        "rules_red_recall",
+        "in_use",
+    ]
+    fields = ("trained_at", "trained_on", "held_out", "in_use", "figures")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SuggesterModel]:
+        return super().get_queryset(request).defer("blob")
+
+    @admin.display(description=_("类别F1（模型）"))
+    def model_f1(self, obj: SuggesterModel) -> str:
+        return _figure(obj, "model", "category_macro_f1")
+
+    @admin.display(description=_("类别F1（词典规则）"))
+    def rules_f1(self, obj: SuggesterModel) -> str:
+        return _figure(obj, "rules", "category_macro_f1")
+
+    @admin.display(description=_("等级准确率（模型）"))
+    def model_grade(self, obj: SuggesterModel) -> str:
+        return _figure(obj, "model", "grade_accuracy")
+
+    @admin.display(description=_("等级准确率（词典规则）"))
+    def rules_grade(self, obj: SuggesterModel) -> str:
+        return _figure(obj, "rules", "grade_accuracy")
+
+    @admin.display(description=_("红色召回率（词典规则）"))
+    def rules_red_recall(self, obj: SuggesterModel) -> str:
+        return _figure(obj, "rules", "red_recall")
+
+    @admin.display(description=_("当前使用"))
+    def in_use(self, obj: SuggesterModel) -> str:
+        return str(_("学习模型（优于词典规则）") if obj.active else _("未使用"))
+
+    @admin.display(description=_("留出验证结果"))
+    def figures(self, obj: SuggesterModel) -> str:
+        rows = [
+            (_("类别宏平均F1"), "category_macro_f1"),
+            (_("类别准确率"), "category_accuracy"),
+            (_("等级准确率"), "grade_accuracy"),
+            (_("红色召回率"), "red_recall"),
+            (_("红色精确率"), "red_precision"),
+        ]
+        return format_html(
+            "<table><tr><th></th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("学习模型"),
+            _("词典规则"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((label, _figure(obj, "model", key), _figure(obj, "rules", key)) for label, key in rows),
+            ),
+        )

@@ -12,3 +12,8 @@ class InsightConfig(AppConfig):
         from lianxin.insight.watch import connect_signals
 
         connect_signals()
+        # The triage suggester: the lexicon rules, and the learned model once one beats them.
+        from lianxin.appeals.triage import register_suggester
+        from lianxin.insight.suggest.engine import suggest_text
+
+        register_suggester(suggest_text)

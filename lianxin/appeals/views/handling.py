@@ -208,6 +208,8 @@ def _render_detail(
         "suggested_grade": Grade(appeal.suggested_grade).label
         if appeal.suggested_grade in Grade.values
         else "",
+        # The words that led to the suggestion, shown beside it so the handler can judge it.
+        "suggestion_evidence": [w for w in appeal.suggestion_evidence or [] if isinstance(w, str)][:8],
         "merged_into": appeal.merged_into.number if appeal.merged_into_id and appeal.merged_into else "",
         "response_late": response_late,
         "events": events,
