@@ -2,9 +2,9 @@
 before, across several units.
 
 Terms are character bigrams of the Chinese text (stop characters and stop words left out), counted once per
-appeal. Measured on the demo's appeal texts (2 cores): bigrams counted with numpy run at about 250,000
+appeal. Measured on the demo's appeal texts (2 cores, loaded): numpy-counted bigrams run at 60,000–115,000
 appeals/s, jieba without its HMM at about 4,300 appeals/s; a week of a 500,000-person plant (some 77,000
-appeals) is well under a second with bigrams and about 18 s with jieba. Bigrams of one story co-occur in the
+appeals) takes 0.7–1.3 s with bigrams and about 18 s with jieba. Bigrams of one story co-occur in the
 same appeals, so the emerging ones are grouped by the appeals they share and one story makes one topic.
 
 Past weeks are counted once and stored (TrendWeek, TrendTerm); only the current week is tokenised on each
