@@ -298,3 +298,16 @@ def test_the_periodic_task_runs_every_rule(org: Org, lexicon: None) -> None:
     report = insight_watch_scan_task.call_local()
     assert set(report) == set(watch.RULES)
     assert Warning.objects.filter(rule=watch.RULE_APPEAL_GRADE).count() == 1
+
+
+def test_the_shipped_lexicon_grades_a_red_talk_and_the_warning_keeps_only_its_words(org: Org) -> None:
+    pytest.importorskip("lianxin.insight.suggest.rules")
+    from lianxin.insight.demo import RED_TALK
+
+    record(org, [org.paired_person], RED_TALK)
+    record(org, [org.grid_person], "聊了聊孩子明年上小学的事，本人情绪平稳。")
+    assert watch.watch_talk_summaries(now=timezone.now() + dt.timedelta(minutes=1)).raised == 1
+    warning = Warning.objects.get()
+    assert warning.person == org.paired_person and warning.level == WarningLevel.RED
+    assert warning.evidence["words"] and all(word in RED_TALK for word in warning.evidence["words"])
+    assert "拖累家里人" not in warning.title
