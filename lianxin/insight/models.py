@@ -128,7 +128,7 @@ class LexiconRule(models.Model):
         REGEX = "regex", _("正则表达式")
 
     kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices, default=Kind.KEYWORD)
-    pattern = models.CharField(_("词语或表达式"), max_length=200)
+    pattern = models.CharField(_("词语或表达式"), max_length=500)
     category = models.CharField(_("指向类别"), max_length=20, blank=True)
     grade = models.CharField(_("指向等级"), max_length=10, choices=Grade.choices, blank=True)
     weight = models.FloatField(_("权重"), default=1.0)

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('keyword', '关键词'), ('regex', '正则表达式')], default='keyword', max_length=8, verbose_name='类型')),
-                ('pattern', models.CharField(max_length=200, verbose_name='词语或表达式')),
+                ('pattern', models.CharField(max_length=500, verbose_name='词语或表达式')),
                 ('category', models.CharField(blank=True, max_length=20, verbose_name='指向类别')),
                 ('grade', models.CharField(blank=True, choices=[('red', '红 I'), ('orange', '橙 II'), ('yellow', '黄 III'), ('blue', '蓝 IV')], max_length=10, verbose_name='指向等级')),
                 ('weight', models.FloatField(default=1.0, verbose_name='权重')),
