@@ -7,7 +7,10 @@ learned models of the triage suggester live here too."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -128,7 +131,11 @@ class LexiconRule(models.Model):
         REGEX = "regex", _("正则表达式")
 
     kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices, default=Kind.KEYWORD)
-    pattern = models.CharField(_("词语或表达式"), max_length=500)
+    pattern = models.CharField(
+        _("词语或表达式"),
+        max_length=500,
+        help_text=_("与统一为简体、小写、去掉空格和标点后的诉求文字比对。"),
+    )
     category = models.CharField(_("指向类别"), max_length=20, blank=True)
     grade = models.CharField(_("指向等级"), max_length=10, choices=Grade.choices, blank=True)
     weight = models.FloatField(_("权重"), default=1.0)
@@ -147,6 +154,18 @@ class LexiconRule(models.Model):
 
     def __str__(self) -> str:
         return self.pattern
+
+    def clean(self) -> None:
+        """The admin form's check: a regular expression must compile, and a rule must point somewhere."""
+        if self.kind == self.Kind.REGEX:
+            try:
+                re.compile(self.pattern)
+            except re.error as error:
+                raise ValidationError(
+                    {"pattern": _("正则表达式有误：%(error)s") % {"error": error}}
+                ) from error
+        if not self.category and not self.grade:
+            raise ValidationError(_("请至少指定类别或等级之一。"))
 
 
 class SuggesterModel(models.Model):
