@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 
 from lianxin.insight.models import LexiconRule
 
+pytestmark = pytest.mark.django_db
+
 
 def test_a_broken_regular_expression_is_refused() -> None:
     rule = LexiconRule(kind=LexiconRule.Kind.REGEX, pattern="(不想活", grade="red")
