@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from lianxin.appeals.codes import Grade
 from lianxin.appeals.models import Category
@@ -235,20 +236,34 @@ def _change(now: int, before: int) -> str:
     return _("持平")
 
 
+# How a trend's numeric evidence reads in a report.
+FACT_LABELS: dict[str, Any] = {
+    "count": _lazy("本周件数"),
+    "baseline_mean": _lazy("前几周平均"),
+    "baseline": _lazy("基线"),
+    "expected": _lazy("期望件数"),
+    "p_value": _lazy("p值"),
+    "unit_count": _lazy("涉及单位数"),
+    "units": _lazy("涉及单位数"),
+    "direct_count": _lazy("本单位直接件数"),
+    "weeks": _lazy("对比周数"),
+}
+
+
 def _trend_line(trend: dict[str, Any], labels: dict[str, str]) -> str:
     evidence = trend.get("evidence") or {}
     topic = _label(labels, trend["category"]) if trend.get("category") else _("新出现的集中议题")
     facts = []
     if "count" in evidence:
-        facts.append(_("近期%(n)s件") % {"n": evidence["count"]})
-    for key in ("baseline", "expected"):
+        facts.append(_("本周%(n)s件") % {"n": evidence["count"]})
+    for key in ("baseline_mean", "baseline", "expected"):
         if key in evidence:
-            facts.append(_("基线%(n)s件") % {"n": evidence[key]})
+            facts.append(_("此前平均%(n)s件") % {"n": evidence[key]})
             break
-    if "units" in evidence:
-        facts.append(_("涉及%(n)s个单位") % {"n": evidence["units"]})
-    elif "teams" in evidence:
-        facts.append(_("涉及%(n)s个班组") % {"n": evidence["teams"]})
+    for key in ("unit_count", "units"):
+        if key in evidence:
+            facts.append(_("涉及%(n)s个单位") % {"n": evidence[key]})
+            break
     detail = "，".join(facts)
     return _("%(unit)s：%(topic)s明显增多%(detail)s") % {
         "unit": trend["unit"],
@@ -324,7 +339,7 @@ def _level(level: str) -> str:
 
 def _trend_facts(trend: dict[str, Any]) -> str:
     evidence = trend.get("evidence") or {}
-    return "，".join(f"{k}={v}" for k, v in evidence.items()) or "—"
+    return "，".join(f"{FACT_LABELS.get(k, k)} {v}" for k, v in evidence.items()) or "—"
 
 
 def suggestions(f: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:

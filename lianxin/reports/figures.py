@@ -50,7 +50,20 @@ BATCH_WORK_MEM = "64MB"
 # At most this many trend warnings are cited per report.
 TREND_LIMIT = 20
 # Evidence keys of a trend warning that a report may cite: numbers only (never example appeals).
-EVIDENCE_NUMBERS = ("count", "baseline", "expected", "z", "z_score", "ratio", "weeks", "units", "teams")
+# (The trend detector of lianxin.insight.trends writes count, baseline_mean, expected, p_value, unit_count,
+# direct_count, and lists of weeks and units, whose lengths are kept.)
+EVIDENCE_NUMBERS = (
+    "count",
+    "baseline_mean",
+    "baseline",
+    "expected",
+    "p_value",
+    "unit_count",
+    "direct_count",
+    "weeks",
+    "units",
+)
+EVIDENCE_LISTS = ("weeks", "units")
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -128,7 +141,7 @@ def _numbers(evidence: Any) -> dict[str, float | int]:
             continue
         if isinstance(value, int | float):
             out[key] = round(value, 2) if isinstance(value, float) else value
-        elif isinstance(value, list | dict) and key in ("units", "teams"):
+        elif isinstance(value, list | dict) and key in EVIDENCE_LISTS:
             out[key] = len(value)
     return out
 

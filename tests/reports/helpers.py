@@ -161,7 +161,16 @@ def build_month(org: Org) -> MonthData:
         category="pay",
         target_kind="topic",
         topic="张伟",
-        evidence={"count": 12, "baseline": 2.5, "units": [1, 2, 3], "examples": [a1.pk], "note": "张伟"},
+        evidence={
+            "kind": "unit",
+            "unit": {"unit_id": org.grid_a1.pk, "name": "张伟"},
+            "count": 12,
+            "baseline_mean": 2.5,
+            "p_value": 0.001,
+            "weeks": [{"week": "W1", "count": 2}, {"week": "W2", "count": 12}],
+            "units": [{"unit_id": org.grid_a1.pk, "name": "李娜", "count": 12}],
+            "appeal_ids": [a1.pk],
+        },
     )
     warning(a, at(month, 14), level="red", appeal=a3)
     warning(b, at(month, 11), status="closed")

@@ -187,6 +187,8 @@ def test_branch_numbers_equal_independent_queries(org: Org, month: MonthData) ->
     assert want["trends"] == 1 and want["open_warnings"] == 3 and want["must_due"] == 2
     _check(report, want)
     assert report.texts["overview"].startswith("本月，运维部党支部在册职工5人")
+    # The trend is cited by its numbers only.
+    assert "运行一班：薪酬福利明显增多（本周12件，此前平均2.5件，涉及1个单位）" in report.texts["analysis"]
 
 
 def test_other_branch_and_enterprise_equal_independent_queries(org: Org, month: MonthData) -> None:
