@@ -22,4 +22,4 @@ def test_a_rule_must_point_to_a_category_or_a_grade() -> None:
     with pytest.raises(ValidationError) as caught:
         LexiconRule(kind=LexiconRule.Kind.KEYWORD, pattern="班车").full_clean()
     assert "至少指定类别或等级" in str(caught.value)
-    LexiconRule(kind=LexiconRule.Kind.KEYWORD, pattern="班车", category="conditions").full_clean()
+    LexiconRule(kind=LexiconRule.Kind.KEYWORD, pattern="摆渡船", category="conditions").full_clean()
