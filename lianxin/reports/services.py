@@ -137,6 +137,33 @@ def _draft_enterprise(
     return enterprise, branch_reports
 
 
+def _rollup_refresh(branch_report: Report) -> None:
+    """After a branch report changes status, the enterprise's draft of the same month shows it: its
+    roll-up lines are rebuilt from the branch reports (no figure is recounted). A roll-up text the
+    department has edited is kept."""
+    if branch_report.unit.depth == 1:
+        return
+    root_path = branch_report.unit.path[: Unit.steplen]
+    enterprise = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .filter(unit__path=root_path, month=branch_report.month, status=ReportStatus.DRAFT)
+        .first()
+    )
+    if enterprise is None:
+        return
+    branches = _branches_of(enterprise.unit)
+    existing = {r.unit_id: r for r in Report.objects.filter(month=enterprise.month, unit__in=branches)}
+    section = drafting.branches([_branch_row(b, existing.get(b.pk), {}) for b in branches])
+    old = next((s for s in enterprise.sections if s["key"] == "branches"), None)
+    if old is None:
+        return
+    if enterprise.texts.get("branches") == old.get("text"):
+        enterprise.texts = {**enterprise.texts, "branches": section["text"]}
+    enterprise.sections = [section if s["key"] == "branches" else s for s in enterprise.sections]
+    enterprise.save(update_fields=["sections", "texts"])
+
+
 @transaction.atomic
 def report_draft(*, unit: Unit, month: dt.date, now: dt.datetime | None = None) -> Report:
     """Draft the unit's report for the month from the month's data (a branch, or the enterprise with its
@@ -246,6 +273,7 @@ def report_submit(*, report: Report, actor: UserLike) -> Report:
     report.status, report.submitted_by, report.submitted_at = ReportStatus.SUBMITTED, actor, now
     report.save(update_fields=["status", "submitted_by", "submitted_at"])
     _event(report, ReportEventKind.SUBMITTED, actor, at=now)
+    _rollup_refresh(report)
     return report
 
 
@@ -260,6 +288,7 @@ def _review(report: Report, actor: UserLike, status: str, comment: str, kind: st
     report.review_comment = comment
     report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
     _event(report, kind, actor, comment, at=now)
+    _rollup_refresh(report)
     return report
 
 

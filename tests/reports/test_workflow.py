@@ -218,3 +218,17 @@ def test_roll_up_lists_every_branch_with_its_status(org: Org) -> None:
         extra.pk,
     }
     assert Report.objects.filter(unit=extra, month=month).count() == 1
+
+
+def test_the_enterprise_draft_follows_branch_statuses(org: Org, reports: dict[str, Report]) -> None:
+    def statuses() -> dict[str, str]:
+        report = Report.objects.get(pk=reports["root"].pk)
+        section = next(s for s in report.sections if s["key"] == "branches")
+        return {row[0]: row[1] for row in section["tables"][0]["rows"]}
+
+    assert statuses() == {"运维部党支部": "草稿", "检修部党支部": "草稿"}
+    report_submit(report=reports["a"], actor=org.secretary_a)
+    assert statuses() == {"运维部党支部": "已报送", "检修部党支部": "草稿"}
+    report_accept(report=reports["a"], actor=org.department)
+    assert statuses()["运维部党支部"] == "已采纳"
+    assert "已采纳1个" in Report.objects.get(pk=reports["root"].pk).texts["branches"]
