@@ -286,3 +286,20 @@ def test_remove_item_and_mark_a_decision_done(scene: Scene) -> None:
     decision.refresh_from_db()
     assert decision.done_at is not None
     assert "已完成" in page(org.secretary_a, "meeting_detail", meeting.pk).content.decode()
+
+
+def test_the_warning_page_shows_the_decision_with_a_link_to_the_meeting(scene: Scene) -> None:
+    org = scene.org
+    meeting = planned(scene)
+    item = cs.meeting_add_item(
+        meeting=meeting, actor=org.secretary_a, source="warning", warning_id=scene.warning.pk
+    )
+    cs.meeting_record_decision(
+        item=item, actor=org.secretary_a, text="协调增开早班车", responsible=org.grid_member, due=meeting.date
+    )
+    cs.meeting_hold(meeting=meeting, actor=org.secretary_a, minutes="纪要")
+    body = page(org.secretary_a, "warning_detail", scene.warning.pk).content.decode()
+    assert "协调增开早班车" in body and reverse("meeting_detail", args=[meeting.pk]) in body
+    # And the meeting's agenda links back to the warning.
+    meeting_page = page(org.secretary_a, "meeting_detail", meeting.pk).content.decode()
+    assert reverse("warning_detail", args=[scene.warning.pk]) in meeting_page
