@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from lianxin.appeals import services as s
 from lianxin.appeals import triage
@@ -134,3 +136,22 @@ def test_suggestions_never_change_an_appeal_without_a_persons_confirmation(
     event = appeal.events.get(kind=EventKind.TRIAGED)
     assert event.actor_id == org.secretary_a.pk
     assert event.data["suggested"] == [appeal.suggested_category, Grade.RED]
+
+
+@pytest.mark.django_db
+def test_the_handler_sees_the_suggestion_with_its_words_and_decides(org: Org) -> None:
+    appeal = s.appeal_submit(text=RED_TEXT, channel=Channel.WEB, submitter=org.employee_person).appeal
+    words = rules_suggest(RED_TEXT).evidence
+    client = Client()
+    client.force_login(org.secretary_a)
+    response = client.get(reverse("appeal_detail", args=[appeal.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "系统建议（须由办理人确认）" in html and "红 I" in html
+    assert "依据词语" in html and all(word in html for word in words)
+    # The page only proposes; the appeal is unchanged until the handler submits the triage.
+    assert Appeal.objects.get(pk=appeal.pk).grade == ""
+    # Someone outside the appeal's scope sees neither the appeal nor its suggestion.
+    other = Client()
+    other.force_login(org.secretary_b)
+    assert other.get(reverse("appeal_detail", args=[appeal.pk])).status_code == 404

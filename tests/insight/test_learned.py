@@ -219,3 +219,10 @@ def test_retraining_waits_for_enough_confirmed_appeals(org: Org, history: list[d
         s.appeal_triage(appeal=appeal, actor=org.secretary_a, category=row["category"], grade=row["grade"])
     run_task()
     assert not SuggesterModel.objects.exists()
+
+
+def test_a_large_history_holds_out_at_most_the_cap(history: list[dict[str, Any]]) -> None:
+    rows = [{**row, "text": f"{row['text']} {n}"} for n in range(10) for row in history]
+    train, held = training.split_held_out(rows, cap=1_000)
+    assert 990 <= len(held) <= 1_010
+    assert len(train) + len(held) == len(rows)

@@ -32,6 +32,7 @@ from lianxin.insight.suggest.rules import current_ruleset
 logger = logging.getLogger(__name__)
 
 HOLD_OUT = 0.2
+MAX_HELD_OUT = 5_000
 SEED = 20261121
 # Fewer rows than this cannot be split into a useful training and held-out part.
 MIN_ROWS = 30
@@ -81,10 +82,12 @@ def lexicon_prior() -> list[tuple[str, str]]:
 
 
 def split_held_out(
-    rows: Sequence[dict[str, Any]], share: float = HOLD_OUT, seed: int = SEED
+    rows: Sequence[dict[str, Any]], share: float = HOLD_OUT, seed: int = SEED, cap: int = MAX_HELD_OUT
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Stratified by category: the same share of every category is held out (at least one of each category
-    with two or more rows), chosen with a fixed seed so that a retraining on the same rows is repeatable."""
+    with two or more rows), chosen with a fixed seed so that a retraining on the same rows is repeatable.
+    Beyond `cap` held-out rows the figures gain no precision worth their time, so the share shrinks."""
+    share = min(share, cap / len(rows)) if rows else share
     by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_category[row["category"]].append(row)
@@ -94,8 +97,7 @@ def split_held_out(
     for category in sorted(by_category):
         group = by_category[category][:]
         rng.shuffle(group)
-        take = round(len(group) * share) if len(group) > 1 else 0
-        take = max(take, 1) if len(group) > 1 else 0
+        take = max(round(len(group) * share), 1) if len(group) > 1 else 0
         held.extend(group[:take])
         train.extend(group[take:])
     return train, held
