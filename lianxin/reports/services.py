@@ -8,8 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Value
-from django.db.models.functions import Length, StrIndex
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -198,23 +197,37 @@ def reports_draft_month(*, month: dt.date, now: dt.datetime | None = None) -> li
 # --- the author's edits and submission -------------------------------------------------------------
 
 
+# Names are looked up by every substring of the text of 2 to MAX_NAME characters (Chinese names are 2–4
+# characters; transliterated ones run longer), through the index on the name, in batches.
+MAX_NAME = 10
+NAME_BATCH = 2000
+
+
+def _name_candidates(text: str) -> list[str]:
+    found = {
+        text[i : i + n]
+        for n in range(2, MAX_NAME + 1)
+        for i in range(len(text) - n + 1)
+        if not text[i].isspace()
+    }
+    return sorted(found)
+
+
 def unconsented_names(unit: Unit, text: str) -> list[str]:
     """Names of people of the unit's subtree that appear in the text and who have not agreed to be named
-    in a report (Consent purpose "report", not withdrawn). The database searches, so no roster is loaded."""
-    if not text:
-        return []
+    in a report (Consent purpose "report", not withdrawn)."""
+    candidates = _name_candidates(text or "")
     consented = Consent.objects.filter(
         person=OuterRef("pk"), purpose=ConsentPurpose.REPORT, withdrawn_at__isnull=True
     )
-    found = (
-        Person.objects.filter(unit__path__startswith=unit.path)
-        .annotate(name_length=Length("name"), at=StrIndex(Value(text), F("name")))
-        .filter(name_length__gte=2, at__gt=0)
-        .exclude(Exists(consented))
-        .values_list("name", flat=True)
-        .distinct()[:5]
-    )
-    return sorted(found)
+    people = Person.objects.filter(unit__path__startswith=unit.path).exclude(Exists(consented))
+    found: set[str] = set()
+    for i in range(0, len(candidates), NAME_BATCH):
+        batch = candidates[i : i + NAME_BATCH]
+        found.update(people.filter(name__in=batch).values_list("name", flat=True).distinct())
+        if len(found) >= 5:
+            break
+    return sorted(found)[:5]
 
 
 def _locked(report: Report) -> Report:
@@ -244,6 +257,8 @@ def report_edit(*, report: Report, actor: UserLike, texts: dict[str, str]) -> Re
         if len(text) > MAX_SECTION_TEXT:
             errors.setdefault(key, []).append(_("每节不能超过 %(max)d 个字。") % {"max": MAX_SECTION_TEXT})
             continue
+        if text == report.texts.get(key):
+            continue  # unchanged: nothing to check or save
         names = unconsented_names(report.unit, text)
         if names:
             errors.setdefault(key, []).append(
