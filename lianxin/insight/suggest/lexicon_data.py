@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lianxin.insight.suggest import rednet
+
 # kind is "keyword" or "regex"; category a TAXONOMY.md code or ""; grade red/orange/yellow/blue or "".
 Row = tuple[str, str, str, str, float, str]
 
@@ -225,7 +227,9 @@ _rows += kw(
     "写好了信 留了封信 留了一封信 写好了遗 拿命去 拿命换 用命换 豁出这条命 这条命不要了 命都不要了",
     NOTE_SELF,
 )
-_rows += rx("不想活在(别人|他人|别人的|过去|阴影)", "wellbeing", "red", -1, "排除：口头夸张、比喻，不是自伤意念")
+_rows += rx(
+    "不想活在(别人|他人|别人的|过去|阴影)", "wellbeing", "red", -1, "排除：口头夸张、比喻，不是自伤意念"
+)
 _rows += rx(
     "(想|要|准备|打算|决定|这次)(是)?(真的)?(要)?(早点|干脆|安静|悄悄|就这样)?(地)?走了",
     "",
@@ -1047,6 +1051,9 @@ def _self_harm_is_wellbeing(rows: list[Row]) -> list[Row]:
             out.append((kind, pattern, category, grade, weight, note))
     return out
 
+
+# The red net (rednet.py): red recognised by families of cues and dampers rather than by whole sentences.
+_rows += rednet.rows()
 
 _rows = _self_harm_is_wellbeing(_rows)
 

@@ -353,6 +353,7 @@ class RuleSet:
         exclusions = [(s, e, r) for s, e, r in found if r.weight < 0]
         categories = result.categories
         grades = result.grades
+        counted: set[int] = set()
         for start, end, rule in sorted(found, key=lambda f: (f[0], f[1])):
             if rule.weight < 0:
                 continue
@@ -366,10 +367,17 @@ class RuleSet:
                         category = ""
             if not category and not grade:
                 continue
+            # A regular expression adds its weight once per text however often it matches (its alternatives
+            # are one cue); every match is still evidence.
+            weight = rule.weight
+            if rule.kind == "regex":
+                if id(rule) in counted:
+                    weight = 0.0
+                counted.add(id(rule))
             if category:
-                categories[category] = categories.get(category, 0.0) + rule.weight
+                categories[category] = categories.get(category, 0.0) + weight
             if grade:
-                grades[grade] = grades.get(grade, 0.0) + rule.weight
+                grades[grade] = grades.get(grade, 0.0) + weight
             result.hits.append((start, end, Rule(rule.kind, rule.pattern, category, grade, rule.weight)))
         return norm, result
 
