@@ -20,6 +20,7 @@ from lianxin.org.models import Role, Unit
 from lianxin.org.scope import UserLike, grants_of
 from lianxin.reports.access import can_author, can_review, report_for, reports_visible_to
 from lianxin.reports.export import report_docx
+from lianxin.reports.figures import previous_month
 from lianxin.reports.models import Report, ReportStatus
 from lianxin.reports.services import (
     report_accept,
@@ -73,7 +74,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": ReportStatus.choices,
         "authored": authored,
-        "this_month": f"{timezone.localdate():%Y-%m}",
+        "last_month": f"{previous_month(timezone.localdate()):%Y-%m}",
         "errors": errors,
     }
     return render(request, "reports/list.html", context)
