@@ -15,11 +15,6 @@ from lianxin.consult.models import ItemSource, MeetingKind
 DATE_ATTRS = {"type": "date", "class": "form-control"}
 
 
-class PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return display_name(obj)
-
-
 class PeopleChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return display_name(obj)
@@ -72,25 +67,32 @@ class AttendeesForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The people come as a list loaded once for the page, so each agenda item's form adds no query."""
+
     text = forms.CharField(
         label=_("决定事项"),
         required=False,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
     )
-    responsible = PersonChoice(
+    responsible = forms.TypedChoiceField(
         label=_("责任人"),
-        queryset=None,
+        coerce=int,
         required=False,
-        empty_label=_("请选择"),
+        empty_value=None,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     due = forms.DateField(
         label=_("完成时限"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs=DATE_ATTRS)
     )
 
-    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = people  # type: ignore[attr-defined]
+        self._people = {int(u.pk): u for u in people}
+        choices = [("", _("请选择")), *((u.pk, display_name(u)) for u in people)]
+        self.fields["responsible"].choices = choices  # type: ignore[attr-defined]
+
+    def responsible_user(self) -> Any:
+        return self._people.get(self.cleaned_data.get("responsible") or 0)
 
 
 class MinutesForm(forms.Form):

@@ -137,6 +137,13 @@ class AgendaItem(models.Model):
         return super().delete(*args, **kwargs)
 
 
+class DecisionQuerySet(models.QuerySet["Decision"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.exclude(item__meeting__status=MeetingStatus.PLANNED).exists():
+            _refuse_after_held(MeetingStatus.HELD)
+        return super().delete()
+
+
 class Decision(models.Model):
     """A decision on one agenda item: what is done, who acts, by when."""
 
@@ -151,6 +158,8 @@ class Decision(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
     # When the decision went back onto its appeal or warning and reached the person who acts.
     flowed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["recorded_at", "pk"]

@@ -97,6 +97,7 @@ def _render_detail(
     user = request.user
     can_run = runs(user, meeting)
     people = people_for(meeting)
+    listed = list(people) if can_run else []
     items = list(
         meeting.items.select_related("appeal", "warning").prefetch_related("decisions__responsible__person")
     )
@@ -108,7 +109,7 @@ def _render_detail(
             if bound_decision is not None and bound_decision[0] == item.pk:
                 form = bound_decision[1]
             else:
-                form = DecisionForm(people=people, prefix=f"d{item.pk}")
+                form = DecisionForm(people=listed, prefix=f"d{item.pk}")
         link = ""
         if item.appeal_id:
             link = _link("appeal_detail", item.appeal_id)
@@ -211,13 +212,17 @@ def meeting_attendees(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_decision(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     meeting = meeting_for(request.user, pk)
     item: AgendaItem = item_for(meeting, item_pk)
-    form = DecisionForm(request.POST, people=people_for(meeting), prefix=f"d{item.pk}")
+    form = DecisionForm(request.POST, people=list(people_for(meeting)), prefix=f"d{item.pk}")
     if not form.is_valid():
         return _refused(request, pk, _form_errors(form), bound_decision=(item.pk, form))
     data = form.cleaned_data
     try:
         services.meeting_record_decision(
-            item=item, actor=request.user, text=data["text"], responsible=data["responsible"], due=data["due"]
+            item=item,
+            actor=request.user,
+            text=data["text"],
+            responsible=form.responsible_user(),
+            due=data["due"],
         )
     except ValidationError as error:
         return _refused(request, pk, _messages_of(error), bound_decision=(item.pk, form))

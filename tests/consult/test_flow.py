@@ -293,6 +293,13 @@ def test_nothing_is_deleted_once_held(scene: Scene) -> None:
         AgendaItem.objects.filter(pk=item.pk).delete()
     with pytest.raises(ValidationError):
         item.delete()
+    decision = cs.meeting_record_decision(
+        item=item, actor=org.secretary_a, text="落实", responsible=org.grid_member, due=meeting.date
+    )
+    with pytest.raises(ValidationError):
+        Decision.objects.filter(pk=decision.pk).delete()
+    with pytest.raises(ValidationError):
+        decision.delete()
     with pytest.raises(ValidationError):
         Meeting.objects.get(pk=meeting.pk).delete()
     assert list(meeting.items.values_list("title", flat=True)) == ["临时议题"]

@@ -303,3 +303,29 @@ def test_the_warning_page_shows_the_decision_with_a_link_to_the_meeting(scene: S
     # And the meeting's agenda links back to the warning.
     meeting_page = page(org.secretary_a, "meeting_detail", meeting.pk).content.decode()
     assert reverse("warning_detail", args=[scene.warning.pk]) in meeting_page
+
+
+def test_detail_query_count_does_not_grow_with_the_agenda(
+    scene: Scene, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org = scene.org
+    meeting, item = with_item(scene)
+    cs.meeting_record_decision(
+        item=item, actor=org.secretary_a, text="落实", responsible=org.grid_member, due=meeting.date
+    )
+    client = client_for(org.secretary_a)
+    url = reverse("meeting_detail", args=[meeting.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    for n in range(5):
+        more = cs.meeting_add_item(meeting=meeting, actor=org.secretary_a, source="other", title=f"议题{n}")
+        cs.meeting_record_decision(
+            item=more, actor=org.secretary_a, text="落实", responsible=org.grid_member, due=meeting.date
+        )
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["rows"]) == 6
