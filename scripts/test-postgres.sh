@@ -12,4 +12,5 @@ if ! $RUN python -c "import sys, psycopg; psycopg.connect(sys.argv[1].rsplit('/'
   exit 0
 fi
 echo "== the suite on PostgreSQL ($url)"
-DATABASE_URL="$url" $RUN pytest -q -p no:cacheprovider -m "not browser"
+# Arguments (test paths, -k …) narrow the run; without them the whole suite runs.
+DATABASE_URL="$url" $RUN pytest -q -p no:cacheprovider -m "not browser" "$@"
