@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.signals import post_save
 from django.utils import timezone
@@ -29,10 +29,11 @@ from lianxin.care.models import CarePlan, ContactPerson, ContactRecord
 from lianxin.insight.codes import (
     OPEN_WARNING_STATES,
     TargetKind,
+    WarningEventKind,
     WarningLevel,
     WarningSource,
 )
-from lianxin.insight.models import Warning
+from lianxin.insight.models import DisposalPrinciple, Warning, WarningEvent
 from lianxin.insight.warnings import warning_raise
 from lianxin.org.models import Person, Unit
 
@@ -141,6 +142,15 @@ def _apply(candidates: list[Candidate], now: dt.datetime) -> ScanResult:
         todo.append(candidate)
     if not todo:
         return result
+    # Keys never raised before go in bulk (a first scan may find tens of thousands); the rest one by one
+    # through warning_raise, which refreshes an open warning or opens a new one after a closed one.
+    fresh = [c for c in todo if c.key not in open_by_key and c.key not in closed_by_key]
+    if fresh and connection.features.can_return_rows_from_bulk_insert:
+        done = _bulk_open(fresh, now)
+        result.raised += len(done)
+        todo = [c for c in todo if c.key not in done]
+    if not todo:
+        return result
     units = Unit.objects.in_bulk({c.unit_id for c in todo})
     people = Person.objects.in_bulk({c.person_id for c in todo if c.person_id is not None})
     for candidate in todo:
@@ -164,6 +174,49 @@ def _apply(candidates: list[Candidate], now: dt.datetime) -> ScanResult:
         else:
             result.refreshed += 1
     return result
+
+
+def _bulk_open(candidates: list[Candidate], now: dt.datetime) -> set[str]:
+    """Open warnings for never-seen keys in batches, each with its "opened" event, the disposal plan and
+    deadline of its level as warning_raise would set them. A batch that meets a warning raised meanwhile
+    (the one-open-per-key constraint) is left whole to the one-by-one path. Returns the keys opened."""
+    principles = {p.level: p for p in DisposalPrinciple.objects.all()}
+    opened: set[str] = set()
+    for batch in _chunks(candidates, 1000):
+        rows = []
+        for c in batch:
+            principle = principles.get(c.level)
+            rows.append(
+                Warning(
+                    level=c.level,
+                    source=c.source,
+                    rule=c.rule,
+                    target_kind=c.target_kind,
+                    person_id=c.person_id,
+                    unit_id=c.unit_id,
+                    category=c.category,
+                    appeal_id=c.appeal_id,
+                    title=c.title[:200],
+                    evidence={**c.evidence, "marker": c.marker},
+                    disposal_plan=principle.principles if principle else "",
+                    respond_by=now + dt.timedelta(hours=principle.respond_hours) if principle else None,
+                    dedupe_key=c.key[:120],
+                    opened_at=now,
+                )
+            )
+        try:
+            with transaction.atomic():
+                Warning.objects.bulk_create(rows)
+                WarningEvent.objects.bulk_create(
+                    [
+                        WarningEvent(warning=w, kind=WarningEventKind.OPENED, text=w.title, at=now)
+                        for w in rows
+                    ]
+                )
+        except IntegrityError:
+            continue
+        opened.update(c.key for c in batch)
+    return opened
 
 
 # --- an appeal graded red or orange ------------------------------------------------------------------
