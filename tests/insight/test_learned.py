@@ -226,3 +226,44 @@ def test_a_large_history_holds_out_at_most_the_cap(history: list[dict[str, Any]]
     train, held = training.split_held_out(rows, cap=1_000)
     assert 990 <= len(held) <= 1_010
     assert len(train) + len(held) == len(rows)
+
+
+# --- what administrators see ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_administrators_see_the_measured_accuracy_and_which_is_in_use(
+    org: Org, history: list[dict[str, Any]]
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import make_user
+
+    saved = training.suggester_train(rows=history)
+    admin_user = make_user("sysadmin", system_admin=org.root)
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
+    client = Client()
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:insight_suggestermodel_changelist"))
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert f"{saved.metrics['model']['category_macro_f1']:.3f}" in html
+    assert f"{saved.metrics['rules']['category_macro_f1']:.3f}" in html
+    assert "学习模型（优于词典规则）" in html
+    page = client.get(reverse("admin:insight_suggestermodel_change", args=[saved.pk]))
+    assert page.status_code == 200
+    assert f"{saved.metrics['rules']['red_recall']:.3f}" in page.content.decode()
+    # Read-only: training alone decides which model is in use.
+    post = client.post(reverse("admin:insight_suggestermodel_change", args=[saved.pk]), {"active": ""})
+    assert post.status_code == 403
+    assert client.get(reverse("admin:insight_suggestermodel_add")).status_code == 403
+    saved.refresh_from_db()
+    assert saved.active
+    # An ordinary staff member without the role sees nothing of it.
+    staff = make_user("staff_only")
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    client.force_login(staff)
+    assert client.get(reverse("admin:insight_suggestermodel_changelist")).status_code == 403
