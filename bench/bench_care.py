@@ -1,12 +1,14 @@
 """Care at scale on PostgreSQL: bulk-load talk/visit records and life events with due items into a seeded
-500,000-person demo, then time "my people" for a grid member, a branch's coverage selectors, the trigger
-(one life event raised) and the overdue sweep over the loaded events.
+500,000-person demo, then time "my people" for a grid member, the stored coverage (its full and targeted
+refresh, a branch's and a grid's coverage from the stored rows, from stale rows and live, and the coverage
+page of the largest branch), the trigger (one life event raised) and the overdue sweep over the loaded events.
 
     DATABASE_URL=postgres://.../lx_care_bench uv run python bench/bench_care.py load [RECORDS] [EVENTS]
     DATABASE_URL=postgres://.../lx_care_bench uv run python bench/bench_care.py run [N]
 
 `load` is set-based SQL (INSERT … SELECT generate_series, each record with its people link in the same
-statement); `run` is read-only except the sweep, which it resets before each timing.
+statement); `run` writes only the stored coverage rows (which it refreshes), the events it raises and the
+sweep, which it resets before each timing.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from lianxin.api.models import ApiToken  # noqa: E402
-from lianxin.care.models import DueItem, DueItemEvent, LifeEvent  # noqa: E402
+from lianxin.care.counts import contact_counts_refresh, uncontacted_days  # noqa: E402
+from lianxin.care.models import DueItem, DueItemEvent, LifeEvent, UnitContactCount  # noqa: E402
 from lianxin.care.selectors import coverage_rates, my_people, uncontacted  # noqa: E402
 from lianxin.care.services import due_items_escalate_overdue, life_event_raise  # noqa: E402
 from lianxin.org.models import Pairing, Person, Unit  # noqa: E402
@@ -118,8 +121,18 @@ def _api_my_people(client: Client, raw: str) -> Callable[[], object]:
     return lambda: client.get("/api/v1/care/my-people", {"limit": 200}, headers=headers).content
 
 
-def _coverage(unit: Unit) -> Callable[[], object]:
-    return lambda: coverage_rates(unit)
+def _coverage(unit: Unit, days: int | None = None) -> Callable[[], object]:
+    return lambda: coverage_rates(unit, days)
+
+
+def _coverage_page(client: Client) -> Callable[[], object]:
+    return lambda: client.get("/care/coverage/").content
+
+
+def _stale_rows(stale: bool) -> None:
+    """Date every stored row yesterday (as between midnight and the refresh after it), or back today."""
+    day = timezone.localdate() - dt.timedelta(days=1 if stale else 0)
+    UnitContactCount.objects.update(computed_on=day)
 
 
 def _uncontacted_page(unit: Unit) -> Callable[[], object]:
@@ -145,6 +158,11 @@ def load(records: int, events: int) -> None:
 
 def run(n: int) -> None:
     settings.ALLOWED_HOSTS = ["*"]
+    # Timed without a collectstatic run: plain static storage, no manifest to look up.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM care_contactrecord), (SELECT count(*) FROM care_contactperson), "
@@ -171,16 +189,67 @@ def run(n: int) -> None:
         _, raw = ApiToken.issue(user=user, name="bench_care")
         timed(f"GET /api/v1/care/my-people?limit=200: {label}", n, _api_my_people(Client(), raw))
 
+    # Stored coverage: a full refresh on an empty table, then on a full one; a targeted refresh (a talk).
+    UnitContactCount.objects.all().delete()
+    for label in ("empty table", "every row present"):
+        start = time.perf_counter()
+        written = contact_counts_refresh()
+        took = time.perf_counter() - start
+        print(f"contact_counts_refresh, all units ({label}): {written:,} rows in {took:.2f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE care_unitcontactcount")
+    grids = list(
+        Unit.objects.filter(is_grid=True).order_by("path").values_list("pk", flat=True)[:: 37037 // n or 1]
+    )
+    runs = []
+    for pk in grids[:n]:
+        start = time.perf_counter()
+        contact_counts_refresh(unit_ids=[pk])
+        runs.append((time.perf_counter() - start) * 1000)
+    print(
+        f"{'contact_counts_refresh, one grid (what a talk adds)':<58} n={len(runs):<3} "
+        f"median {statistics.median(runs):8.1f} ms  p95 {percentile(runs, 0.95):8.1f} ms"
+    )
+
     branches = list(Unit.objects.filter(kind__is_branch=True, depth=2).order_by("path"))
     sized = sorted(
         ((Person.objects.filter(unit__path__startswith=b.path).count(), b) for b in branches),
         key=lambda t: t[0],
     )
+    largest = sized[-1][1]
+    grid = Unit.objects.filter(is_grid=True, path__startswith=largest.path).order_by("path").first()
+    assert grid is not None
+    days = uncontacted_days()
     for size, branch in (sized[len(sized) // 2], sized[-1]):
         label = f"{branch.name} ({size:,} people)"
-        timed(f"coverage_rates {label}", n, _coverage(branch))
+        timed(f"coverage_rates, stored rows: {label}", n, _coverage(branch))
+        _stale_rows(True)
+        timed(f"coverage_rates, all rows stale (live per unit): {label}", max(5, n // 5), _coverage(branch))
+        _stale_rows(False)
+        timed(f"coverage_rates, live, {days - 1} days: {label}", max(5, n // 5), _coverage(branch, days - 1))
         timed(f"uncontacted first 50 {label}", n, _uncontacted_page(branch))
         timed(f"uncontacted count {label}", max(5, n // 10), _uncontacted_count(branch))
+    timed(f"coverage_rates, stored rows: grid {grid.name} of {largest.name}", n, _coverage(grid))
+    stored = coverage_rates(largest)
+    _stale_rows(True)
+    fallback = coverage_rates(largest)
+    _stale_rows(False)
+    same = [(r.unit.pk, r.people, r.contacted) for r in stored] == [
+        (r.unit.pk, r.people, r.contacted) for r in fallback
+    ]
+    print(
+        f"stored rows and live per unit agree on {largest.name}: {same} ({len(stored):,} grids and branches)"
+    )
+
+    # The coverage page itself, as the secretary of the largest branch sees it.
+    secretary = User.objects.filter(
+        role_assignments__role="secretary", role_assignments__unit=largest
+    ).first()
+    if secretary is not None:
+        client = Client()
+        client.force_login(secretary)
+        label = f"GET /care/coverage/ as {secretary.username} ({largest.name})"
+        timed(label, max(5, n // 5), _coverage_page(client))
 
     # The trigger: one life event raised (its due item, responsible lookup and notice), timed per call.
     people = list(Person.objects.select_related("unit").order_by("pk")[:n])
@@ -204,12 +273,13 @@ def run(n: int) -> None:
         start = time.perf_counter()
         made = due_items_escalate_overdue()
         first = time.perf_counter() - start
+        written = DueItemEvent.objects.filter(kind="escalated").count()
         start = time.perf_counter()
         again = due_items_escalate_overdue()
         second = time.perf_counter() - start
         print(
-            f"sweep over {total:,} events, run {attempt + 1}: first {first:.2f} s ({made:,} escalations), "
-            f"next {second:.2f} s ({again} escalations)"
+            f"sweep over {total:,} events, run {attempt + 1}: first {first:.2f} s ({made:,} levels climbed, "
+            f"{written:,} events), next {second:.2f} s ({again} levels climbed)"
         )
     stamp = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     print(f"at {stamp}, load {os.getloadavg()[0]:.2f}, cpus {os.cpu_count()}")

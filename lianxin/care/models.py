@@ -202,11 +202,11 @@ class DueItem(models.Model):
         verbose_name = _("待办谈访")
         verbose_name_plural = _("待办谈访")
         indexes = [
-            # The sweep reads only open items: a partial index keeps it off the done ones.
-            # Level first: once items have climbed to the top they drop out of the range the sweep reads.
-            models.Index(
-                fields=["level", "due_at"], condition=Q(done_at__isnull=True), name="care_due_open_level"
-            ),
+            # The sweep reads only open items past a deadline: a partial index keeps it off the done
+            # ones. The level is left out of every index so that raising it rewrites the row in place
+            # (a HOT update, with the free space migration 0005 leaves on PostgreSQL pages) instead of
+            # adding an entry to each of the table's indexes: 300,000 items raised at once took 20 s so.
+            models.Index(fields=["due_at"], condition=Q(done_at__isnull=True), name="care_due_open_due"),
             models.Index(fields=["person", "action", "done_at"]),
             models.Index(fields=["responsible", "done_at"]),
         ]

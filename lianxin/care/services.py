@@ -278,18 +278,51 @@ def _db_datetime(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def due_items_escalate_overdue(*, now: dt.datetime | None = None) -> int:
-    """The sweep: each open overdue due item climbs responsible → secretary → department → leadership
-    on the appeals' thresholds, straight to the highest level its lateness reaches, with one
-    DueItemEvent recording the climb (from which level, to which, when). Each level's users get one
-    notice per sweep counting the items newly raised to their level, not one per item. Returns how many
-    levels were climbed in all (an item lifted from the responsible to the leadership counts three).
+def _climbs_sql(steps: list[tuple[int, dt.datetime]]) -> tuple[str, list[Any], str, list[Any]]:
+    """The sweep's filter (open items below a level whose threshold they passed) and the level each
+    reaches (the highest threshold passed), as SQL with their parameters."""
+    where_sql = (
+        "done_at IS NULL AND due_at < %s AND ("
+        + " OR ".join("(level < %s AND due_at < %s)" for _step in steps)
+        + ")"
+    )
+    where_params: list[Any] = [_db_datetime(max(cutoff for _level, cutoff in steps))]
+    where_params += [p for level, cutoff in steps for p in (level, _db_datetime(cutoff))]
+    case_sql = "CASE " + " ".join("WHEN due_at < %s THEN %s" for _step in steps) + " ELSE level END"
+    case_params = [p for level, cutoff in reversed(steps) for p in (_db_datetime(cutoff), level)]
+    return where_sql, where_params, case_sql, case_params
 
-    Set-based, so a backlog of a million items costs three statements: one grouped count of the climbs
-    by unit and levels (for the notices), one INSERT … SELECT of the events and one UPDATE of the levels.
-    Not safe to run twice at once (the Huey periodic task runs on one consumer)."""
-    moment = now or timezone.now()
-    steps = [(int(level), moment - threshold) for threshold, level in ESCALATION_STEPS]
+
+def _escalate_postgresql(
+    steps: list[tuple[int, dt.datetime]], moment: dt.datetime
+) -> list[tuple[str, int, int, int]]:
+    """One statement: raise the items, log one event per item and count the climbs by unit and levels,
+    reading the open items once (a first sweep over 300,000 late items spent a third of its time in
+    the separate count and INSERT … SELECT scans)."""
+    where_sql, where_params, case_sql, case_params = _climbs_sql(steps)
+    items, events, units = DueItem._meta.db_table, DueItemEvent._meta.db_table, Unit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH climbing AS (SELECT id, level AS from_level, {case_sql} AS to_level "  # noqa: S608 (table names from the models)
+            f"FROM {items} WHERE {where_sql}), "
+            f"raised AS (UPDATE {items} AS item SET level = climbing.to_level FROM climbing "
+            "WHERE item.id = climbing.id "
+            "RETURNING item.id, item.unit_id, climbing.from_level, climbing.to_level), "
+            f"logged AS (INSERT INTO {events} (due_item_id, kind, level, from_level, at, actor_id) "
+            "SELECT id, %s, to_level, from_level, %s, NULL FROM raised) "
+            f"SELECT unit.path, raised.from_level, raised.to_level, count(*) FROM raised "
+            f"JOIN {units} AS unit ON unit.id = raised.unit_id GROUP BY 1, 2, 3",
+            [*case_params, *where_params, DueEventKind.ESCALATED.value, _db_datetime(moment)],
+        )
+        return [(path, int(before), int(after), int(n)) for path, before, after, n in cursor.fetchall()]
+
+
+def _escalate_portable(
+    steps: list[tuple[int, dt.datetime]], moment: dt.datetime
+) -> list[tuple[str, int, int, int]]:
+    """The same in three statements (SQLite has no data-modifying CTE): a grouped count of the climbs,
+    an INSERT … SELECT of the events, one UPDATE of the levels."""
+    where_sql, where_params, case_sql, case_params = _climbs_sql(steps)
     climbs = Q()
     for level, cutoff in steps:
         climbs |= Q(level__lt=level, due_at__lt=cutoff)
@@ -298,32 +331,45 @@ def due_items_escalate_overdue(*, now: dt.datetime | None = None) -> int:
         default=F("level"),
         output_field=PositiveSmallIntegerField(),
     )
-    items = DueItem._meta.db_table
-    events = DueItemEvent._meta.db_table
-    # The same climbs and target level in SQL, for the INSERT … SELECT (highest threshold first).
-    where_sql = " OR ".join("(level < %s AND due_at < %s)" for _step in steps)
-    where_params = [p for level, cutoff in steps for p in (level, _db_datetime(cutoff))]
-    case_sql = "CASE " + " ".join("WHEN due_at < %s THEN %s" for _step in steps) + " ELSE level END"
-    case_params = [p for level, cutoff in reversed(steps) for p in (_db_datetime(cutoff), level)]
-    with transaction.atomic():
-        open_climbing = DueItem.objects.filter(climbs, done_at__isnull=True)
-        grouped = list(
-            open_climbing.annotate(reached=reached)
-            .order_by()
-            .values_list("unit__path", "level", "reached")
-            .annotate(n=Count("pk"))
-        )
-        if not grouped:
-            return 0
+    open_climbing = DueItem.objects.filter(climbs, done_at__isnull=True)
+    grouped = list(
+        open_climbing.annotate(reached=reached)
+        .order_by()
+        .values_list("unit__path", "level", "reached")
+        .annotate(n=Count("pk"))
+    )
+    if grouped:
+        items, events = DueItem._meta.db_table, DueItemEvent._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {events} (due_item_id, kind, level, from_level, at, actor_id) "  # noqa: S608 (table names from the models)
-                f"SELECT id, %s, {case_sql}, level, %s, NULL FROM {items} "
-                f"WHERE done_at IS NULL AND ({where_sql})",
+                f"SELECT id, %s, {case_sql}, level, %s, NULL FROM {items} WHERE {where_sql}",
                 [DueEventKind.ESCALATED.value, *case_params, _db_datetime(moment), *where_params],
             )
-        # One UPDATE: each item is written once, at the highest level it has reached.
+        # Each item is written once, at the highest level it has reached.
         open_climbing.update(level=reached)
+    return grouped
+
+
+def due_items_escalate_overdue(*, now: dt.datetime | None = None) -> int:
+    """The sweep: each open overdue due item climbs responsible → secretary → department → leadership
+    on the appeals' thresholds, straight to the highest level its lateness reaches, with one
+    DueItemEvent recording the climb (from which level, to which, when). Each level's users get one
+    notice per sweep counting the items newly raised to their level, not one per item. Returns how many
+    levels were climbed in all (an item lifted from the responsible to the leadership counts three).
+
+    Set-based, so a backlog of a million items costs a few statements: on PostgreSQL one (raise, log
+    and count together), elsewhere three. Not safe to run twice at once (the Huey periodic task runs on
+    one consumer)."""
+    moment = now or timezone.now()
+    steps = [(int(level), moment - threshold) for threshold, level in ESCALATION_STEPS]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            grouped = _escalate_postgresql(steps, moment)
+        else:
+            grouped = _escalate_portable(steps, moment)
+        if not grouped:
+            return 0
         directory = LevelDirectory()
         counts: Counter[tuple[int, int]] = Counter()
         made = 0
