@@ -155,3 +155,13 @@ def test_the_handler_sees_the_suggestion_with_its_words_and_decides(org: Org) ->
     other = Client()
     other.force_login(org.secretary_b)
     assert other.get(reverse("appeal_detail", args=[appeal.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_unreadable_model_leaves_the_rules_suggesting(org: Org) -> None:
+    SuggesterModel.objects.create(trained_on=1, held_out=1, blob=b"not a model", active=True)
+    text = "食堂的饭菜越来越差，价格还涨了"
+    assert active_model() == (None, None)
+    assert suggest_text(text) == rules_suggest(text)
+    appeal = s.appeal_submit(text=text, channel=Channel.WEB, submitter=org.employee_person).appeal
+    assert appeal.suggested_category == rules_suggest(text).category  # the appeal is still taken

@@ -12,6 +12,7 @@ model is saved in this process and otherwise at most every CHECK_SECONDS (traini
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from typing import Any
 from lianxin.appeals.triage import Suggestion
 from lianxin.insight.suggest.learned import LearnedModel
 from lianxin.insight.suggest.rules import RuleSet, current_ruleset
+
+logger = logging.getLogger(__name__)
 
 RED = "red"
 CHECK_SECONDS = 5.0
@@ -54,6 +57,7 @@ class Engine:
 
 _lock = threading.Lock()
 _models: dict[tuple[int, str], LearnedModel] = {}
+_unreadable: set[tuple[int, str]] = set()
 _state: dict[str, Any] = {"key": None, "checked": 0.0, "dirty": True}
 
 
@@ -72,12 +76,18 @@ def _active_key() -> tuple[int, str] | None:
 
 
 def _load(key: tuple[int, str]) -> LearnedModel | None:
+    """The stored model, or None when it cannot be read: an appeal is never refused because its
+    suggestion failed; the rules then suggest alone."""
     from lianxin.insight.models import SuggesterModel
 
     blob = SuggesterModel.objects.filter(pk=key[0]).values_list("blob", flat=True).first()
     if blob is None:
         return None
-    return LearnedModel.from_bytes(bytes(blob))
+    try:
+        return LearnedModel.from_bytes(bytes(blob))
+    except Exception:
+        logger.exception("suggester model %s could not be loaded; the rules suggest alone", key[0])
+        return None
 
 
 def active_model() -> tuple[int | None, LearnedModel | None]:
@@ -93,6 +103,8 @@ def active_model() -> tuple[int | None, LearnedModel | None]:
             _state["checked"] = now
     if key is None:
         return None, None
+    if key in _unreadable:
+        return None, None
     model = _models.get(key)
     if model is None:
         with _lock:
@@ -100,6 +112,7 @@ def active_model() -> tuple[int | None, LearnedModel | None]:
             if model is None:
                 model = _load(key)
                 if model is None:
+                    _unreadable.add(key)  # not tried again on every appeal
                     return None, None
                 _models.clear()  # one model in use at a time; an old one is not kept in memory
                 _models[key] = model
