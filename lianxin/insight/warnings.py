@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -106,7 +107,34 @@ def warning_raise(
         WarningEvent.objects.create(
             warning=warning, kind=WarningEventKind.OPENED, text=warning.title, actor=real_actor, at=moment
         )
+        warnings_alert_red([warning])
     return warning, True
+
+
+def warnings_alert_red(warnings: Sequence[Warning]) -> int:
+    """New red warnings alert the secretary of their unit, the party-mass department and leadership at once
+    (红色信号立即报告). An appeal graded red has alerted them already, so its warning does not again.
+    Returns how many notices were written."""
+    from lianxin.appeals.codes import Level
+    from lianxin.appeals.models import Notification
+    from lianxin.appeals.notify import LevelDirectory
+
+    red = [w for w in warnings if w.level == WarningLevel.RED and w.source != WarningSource.APPEAL]
+    if not red:
+        return 0
+    paths = dict(Unit.objects.filter(pk__in={w.unit_id for w in red}).values_list("pk", "path"))
+    directory = LevelDirectory()
+    notices = []
+    for warning in red:
+        users = {
+            uid
+            for level in (Level.SECRETARY, Level.DEPARTMENT, Level.LEADERSHIP)
+            for uid in directory.users_at_path(paths[warning.unit_id], level)
+        }
+        message = (_("红色预警：%(title)s") % {"title": warning.title})[:300]
+        notices += [Notification(user_id=uid, kind="warning_red", message=message) for uid in sorted(users)]
+    Notification.objects.bulk_create(notices)
+    return len(notices)
 
 
 _RANK = {

@@ -34,7 +34,7 @@ from lianxin.insight.codes import (
     WarningSource,
 )
 from lianxin.insight.models import DisposalPrinciple, Warning, WarningEvent
-from lianxin.insight.warnings import warning_raise
+from lianxin.insight.warnings import warning_raise, warnings_alert_red
 from lianxin.org.models import Person, Unit
 
 logger = logging.getLogger(__name__)
@@ -213,6 +213,7 @@ def _bulk_open(candidates: list[Candidate], now: dt.datetime) -> set[str]:
                         for w in rows
                     ]
                 )
+                warnings_alert_red(rows)
         except IntegrityError:
             continue
         opened.update(c.key for c in batch)

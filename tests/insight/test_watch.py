@@ -311,3 +311,19 @@ def test_the_shipped_lexicon_grades_a_red_talk_and_the_warning_keeps_only_its_wo
     assert warning.person == org.paired_person and warning.level == WarningLevel.RED
     assert warning.evidence["words"] and all(word in RED_TALK for word in warning.evidence["words"])
     assert "拖累家里人" not in warning.title
+
+
+def test_a_red_talk_alerts_the_secretary_and_above_at_once_and_a_red_appeal_is_not_alerted_twice(
+    org: Org, lexicon: None
+) -> None:
+    from lianxin.appeals.models import Notification
+
+    record(org, [org.paired_person], SECRET)
+    watch.watch_talk_summaries(now=timezone.now() + dt.timedelta(minutes=1))
+    alerted = Notification.objects.filter(kind="warning_red")
+    assert set(alerted.values_list("user__username", flat=True)) == {"secretary_a", "department", "leader"}
+    assert all("十几万" not in n.message for n in alerted)
+    triage(submit(org.stranger, 0.01), org, "red")  # the appeal's own red alert goes out here
+    before = Notification.objects.count()
+    watch.watch_appeal_grades(now=timezone.now())
+    assert Notification.objects.count() == before
