@@ -30,7 +30,7 @@ django.setup()
 from lianxin.insight.suggest import learned  # noqa: E402
 from lianxin.insight.suggest.engine import Engine  # noqa: E402
 from lianxin.insight.suggest.evaluate import measure  # noqa: E402
-from lianxin.insight.suggest.lexicon_data import RULES  # noqa: E402
+from lianxin.insight.suggest.lexicon_data import RULES, shipped_rules  # noqa: E402
 from lianxin.insight.suggest.rules import compile_rules  # noqa: E402
 from lianxin.insight.suggest.training import split_held_out  # noqa: E402
 
@@ -72,7 +72,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 
     started = time.perf_counter()
-    rules = compile_rules(RULES)
+    rules = compile_rules(shipped_rules())
     print(f"lexicon: {len(rules.rules)} rules compiled in {time.perf_counter() - started:.2f} s")
     prior = learned.prior_from_rules(RULES)
     model = learned.fit(

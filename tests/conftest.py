@@ -72,6 +72,7 @@ SHIPPED_DEFAULTS = (
     "lianxin.care.migrations.0002_defaults",
     "lianxin.insight.migrations.0002_defaults",
     "lianxin.insight.migrations.0003_lexicon",
+    "lianxin.insight.migrations.0006_red_strings",
 )
 
 

@@ -129,6 +129,7 @@ class LexiconRule(models.Model):
     class Kind(models.TextChoices):
         KEYWORD = "keyword", _("关键词")
         REGEX = "regex", _("正则表达式")
+        NGRAM = "ngram", _("红线字串权重")
 
     kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices, default=Kind.KEYWORD)
     pattern = models.CharField(

@@ -13,7 +13,7 @@ import pytest
 from lianxin.insight.suggest import learned
 from lianxin.insight.suggest.engine import Engine
 from lianxin.insight.suggest.evaluate import Metrics, measure
-from lianxin.insight.suggest.lexicon_data import RULES
+from lianxin.insight.suggest.lexicon_data import RULES, shipped_rules
 from lianxin.insight.suggest.rules import RuleSet, compile_rules
 
 DATA = Path(__file__).parent / "data"
@@ -33,7 +33,7 @@ def evaluation() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def rules() -> RuleSet:
-    return compile_rules(RULES)  # the shipped lexicon
+    return compile_rules(shipped_rules())  # the shipped lexicon, red-signal strings included
 
 
 @pytest.fixture(scope="module")

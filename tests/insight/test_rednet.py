@@ -156,6 +156,8 @@ def test_an_administrator_adds_a_cue(shipped: rules.RuleSet) -> None:
     from lianxin.insight.models import LexiconRule
 
     text = "打算去后山的老矿洞里待着，不出来了"
+    # The fitted red-signal strings already see this one; the hand-written cue is what is tested here.
+    LexiconRule.objects.filter(kind="ngram").update(active=False)
     rules.forget_rules()
     before = rules.rules_suggest(text).grade
     LexiconRule.objects.create(

@@ -15,6 +15,9 @@ How a text is scored:
 - Grade: red when red reaches RED_AT, else orange when orange reaches ORANGE_AT, else blue when blue reaches
   BLUE_AT and outweighs yellow, else yellow (an ordinary personal appeal).
 - Category: the highest score; ties go to the first in CATEGORY_ORDER; "other" when nothing matched.
+- Red-signal strings (kind "ngram"): weights of strings of one to three characters, fitted on labelled
+  appeals (`manage.py build_red_lexicon`); a text whose distinct strings add up to RED_AT is red too, with
+  its strongest strings as evidence. They generalise to wording no hand-written rule foresaw.
 - Evidence: the matched words as written in the text, red evidence first.
 """
 
@@ -253,10 +256,18 @@ class RuleSet:
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: list[Rule] = []
+        # The red-signal string weights (kind "ngram", see `manage.py build_red_lexicon`): their own sum.
+        self._red_grams: dict[str, float] = {}
         keywords: dict[str, list[Rule]] = {}
         regexes: dict[str, tuple[re.Pattern[str], list[Rule]]] = {}
         for rule in rules:
             if not rule.pattern or rule.weight == 0 or (rule.grade and rule.grade not in GRADES):
+                continue
+            if rule.kind == "ngram":
+                gram = normalise(rule.pattern)
+                if gram and rule.grade == "red":
+                    self._red_grams[gram] = self._red_grams.get(gram, 0.0) + rule.weight
+                    self.rules.append(rule)
                 continue
             if rule.kind == "regex":
                 if rule.pattern not in regexes:
@@ -381,9 +392,36 @@ class RuleSet:
             result.hits.append((start, end, Rule(rule.kind, rule.pattern, category, grade, rule.weight)))
         return norm, result
 
+    def red_strings(self, norm: str) -> tuple[float, list[tuple[int, int]]]:
+        """The red-signal strings' score of a normalised text (each distinct string of one to three
+        characters counted once) and the spans of the strongest positive ones, merged where they touch."""
+        if not self._red_grams:
+            return 0.0, []
+        seen: dict[str, int] = {}
+        for size in (1, 2, 3):
+            for start in range(len(norm) - size + 1):
+                gram = norm[start : start + size]
+                if gram in self._red_grams and gram not in seen:
+                    seen[gram] = start
+        score = sum(self._red_grams[g] for g in seen)
+        strongest = sorted((g for g in seen if self._red_grams[g] > 0), key=lambda g: -self._red_grams[g])[:4]
+        spans: list[tuple[int, int]] = []
+        for start, end in sorted((seen[g], seen[g] + len(g)) for g in strongest):
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
+        return score, spans
+
     def suggest(self, text: str) -> Suggestion:
         norm, scores = self.scores(text)
         grades = scores.grades
+        strings, spans = self.red_strings(norm)
+        if grades.get("red", 0.0) < RED_AT and strings >= RED_AT:
+            # Red from the string weights alone: their strongest strings are the evidence.
+            for start, end in spans:
+                scores.hits.append((start, end, Rule("ngram", norm[start:end], "", "red", 1.0)))
+            grades["red"] = max(grades.get("red", 0.0), RED_AT)
         if grades.get("red", 0.0) >= RED_AT:
             grade = "red"
         elif grades.get("orange", 0.0) >= ORANGE_AT:
