@@ -46,9 +46,9 @@ def _load(paths: list[Path]) -> tuple[list[str], list[bool]]:
 
 def fit_red_ngrams(texts: list[str], red: list[bool], *, recall: float, c: float) -> dict[str, Any]:
     import numpy as np
-    from sklearn.feature_extraction.text import CountVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.feature_extraction.text import CountVectorizer  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict  # type: ignore[import-untyped]
 
     y = np.array(red)
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(1, 3), binary=True, min_df=2, lowercase=False)
