@@ -4,7 +4,9 @@ disposal note, one closed with its outcome. Everything goes through the services
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -14,7 +16,8 @@ from django.utils import timezone
 from lianxin.care import services as care
 from lianxin.care.codes import ContactKind
 from lianxin.insight.codes import WarningLevel, WarningStatus
-from lianxin.insight.models import Warning
+from lianxin.insight.models import SuggesterModel, Warning
+from lianxin.insight.suggest.training import suggester_train
 from lianxin.insight.warnings import (
     can_supervise_warning,
     responsible_candidates,
@@ -111,3 +114,18 @@ def _secretary_unit(secretary: Any) -> Unit | None:
 
     grant = RoleAssignment.objects.filter(user=secretary, role=Role.SECRETARY).select_related("unit").first()
     return grant.unit if grant is not None else None
+
+
+# The plant's confirmed history of triaged appeals (the same file the suggester's quality tests learn from).
+DEMO_HISTORY = Path(__file__).resolve().parents[2] / "tests" / "insight" / "data" / "history.jsonl"
+
+
+def train_demo_suggester() -> SuggesterModel | None:
+    """Train the demo's suggester model on the plant's confirmed history, so the administrators' page shows
+    a model with its measured quality against the rules (it is used only if it beats them)."""
+    if not DEMO_HISTORY.is_file():
+        return None
+    rows = [
+        json.loads(line) for line in DEMO_HISTORY.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    return suggester_train(rows=rows)

@@ -272,3 +272,25 @@ def test_each_persona_sees_what_its_role_should_see_and_nothing_more() -> None:
     for admin in ("sysadmin", "secadmin", "auditor"):
         assert logged_in(admin).get(f"/people/{colleague.pk}/").status_code == 404
         assert logged_in(admin).get("/admin/org/person/").status_code == 403
+
+
+def test_the_demo_shows_insight_at_work() -> None:
+    """Appeals arrive with suggestions, the shuttle-bus story is seen as a trend with its evidence, warnings
+    of several levels are open, a learned model is measured against the rules, reports and a meeting exist."""
+    from lianxin.appeals.models import Appeal
+    from lianxin.consult.models import Meeting
+    from lianxin.insight.models import SuggesterModel, Warning
+    from lianxin.reports.models import Report
+
+    seed()
+    appeals = Appeal.objects.all()
+    assert appeals.count() > 100
+    assert not appeals.filter(suggested_category="").exists()
+    trends = {w.rule: w for w in Warning.objects.filter(source="trend")}
+    assert trends["trend_count"].unit.name == "运行部" and trends["trend_count"].category == "conditions"
+    assert trends["trend_count"].evidence["count"] >= 5 and trends["trend_count"].evidence["appeal_ids"]
+    assert "班车" in trends["trend_term"].title
+    assert {"red", "orange", "yellow"} <= set(Warning.objects.values_list("level", flat=True))
+    model = SuggesterModel.objects.get()
+    assert model.metrics["model"]["category_macro_f1"] > model.metrics["rules"]["category_macro_f1"]
+    assert Report.objects.exists() and Meeting.objects.filter(status="held").exists()

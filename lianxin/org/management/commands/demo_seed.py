@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from lianxin.appeals.models import Appeal
 from lianxin.org.demo.build import seed_demo
 from lianxin.org.demo.rows import analyze
 from lianxin.org.demo.structure import DEFAULT_PEOPLE, MIN_PEOPLE
@@ -50,19 +51,26 @@ class Command(BaseCommand):
             seed=options["seed"],
             progress=(lambda msg: self.stdout.write(f"  … {msg}")) if verbose else None,
         )
-        appeals = 0
         if people <= DEMO_APPEALS_UP_TO:
             # The small demo also shows appeals in every state; at benchmark scale they are seeded apart.
             from lianxin.appeals.demo import seed_demo_appeals
 
-            appeals = seed_demo_appeals(seed=options["seed"])
+            seed_demo_appeals(seed=options["seed"])
             from lianxin.care.demo import seed_demo_care
 
             seed_demo_care(seed=options["seed"])
+            # Thirteen weeks of ordinary appeals and this week's shuttle-bus story, then trend detection.
+            from lianxin.insight.demo_trends import seed_demo_trend_story
+
+            seed_demo_trend_story(seed=options["seed"])
             # Warnings from the rule scan over the appeals, key people and talks above.
             from lianxin.insight.demo import seed_demo_insight
 
             seed_demo_insight(seed=options["seed"])
+            # A suggester model learned from the plant's confirmed history, with its measured quality.
+            from lianxin.insight.demo import train_demo_suggester
+
+            train_demo_suggester()
             from lianxin.reports.demo import seed_demo_reports
 
             seed_demo_reports()
@@ -72,6 +80,7 @@ class Command(BaseCommand):
             seed_demo_consult(seed=options["seed"])
         analyze(Unit, Person, Pairing, Responsibility, UnitCount)
         seconds = time.perf_counter() - started  # the commit and the statistics included
+        appeals = Appeal.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo seeded in {seconds:.1f} s: {result.people} people, {result.units} units, "
