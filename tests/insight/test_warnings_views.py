@@ -267,3 +267,18 @@ def test_a_secretary_reports_a_warning_from_the_page(org: Org) -> None:
     assert Warning.objects.count() == 2
     for user in (org.grid_member, org.employee):
         assert client_for(user).get(url).status_code == 404
+
+
+def test_the_detail_names_the_category_by_its_label(org: Org) -> None:
+    warning, _new = warning_raise(
+        level=WarningLevel.YELLOW,
+        source=WarningSource.TREND,
+        rule="trend_count",
+        target_kind=TargetKind.UNIT,
+        unit=org.branch_a,
+        category="conditions",
+        title="运维部班车诉求增多",
+        dedupe_key="test:label",
+    )
+    body = client_for(org.secretary_a).get(reverse("warning_detail", args=[warning.pk])).content.decode()
+    assert "工作条件与后勤" in body and ">conditions<" not in body

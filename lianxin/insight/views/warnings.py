@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lianxin.appeals.models import Category
 from lianxin.appeals.scope import appeals_visible_to
 from lianxin.insight import warnings as services
 from lianxin.insight.access import may_see_warnings, warning_for
@@ -181,6 +182,10 @@ def _detail_context(request: HttpRequest, warning: Warning, **extra: Any) -> dic
     plan_id = evidence.get("plan_id")
     context: dict[str, Any] = {
         "warning": warning,
+        "category_label": Category.objects.filter(code=warning.category)
+        .values_list("label", flat=True)
+        .first()
+        or warning.category,
         "evidence": evidence,
         "example_appeals": example_appeals,
         "evidence_tables": _evidence_tables(evidence),
