@@ -235,10 +235,18 @@ def _flow_back(decision: Decision, item: AgendaItem, meeting: Meeting, actor: Us
             text=summary,
             meeting_id=meeting.pk,
         )
-    # What to do comes first: a long title is what gets cut.
+    # What to do comes first: a long title is what gets cut. A warning's or an appeal's title is not
+    # copied: it can name a person with their key status or quote an appeal, and the responsible person
+    # (a grid member, say) may not read either; the appeal is named by its number only.
+    if item.source == ItemSource.OTHER:
+        label = item.title
+    elif concerned is not None:
+        label = _("诉求 %(number)s") % {"number": concerned.number}
+    else:
+        label = str(ItemSource(item.source).label)
     message = _("会诊决定：%(summary)s 议题：%(item)s（%(meeting)s）") % {
         "summary": summary,
-        "item": item.title,
+        "item": label,
         "meeting": meeting.title,
     }
     Notification.objects.create(

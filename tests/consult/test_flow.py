@@ -394,3 +394,42 @@ def test_an_appeal_on_the_agenda_hides_its_warning(scene: Scene) -> None:
     offered = keys(meeting, org.secretary_a)
     assert (ItemSource.WARNING, warning.pk) not in offered
     assert (ItemSource.WARNING, scene.warning.pk) in offered  # a warning about no appeal stays
+
+
+def test_a_decision_notice_copies_no_warning_title_or_appeal_words(scene: Scene) -> None:
+    """A grid member charged with a decision is told what to do, never the person's key status, a talk's
+    red signal or the words of an appeal they may not read: those stay on the pages that check scope."""
+    org = scene.org
+    key_warning, _new = warning_raise(
+        level="orange",
+        source="rule",
+        rule="key_cadence",
+        target_kind="person",
+        person=org.employee_person,
+        unit=org.grid_a1,
+        title="张伟：超过 14 天帮扶周期未谈访",
+        dedupe_key="key_cadence:test",
+    )
+    meeting = planned(scene)
+    w_item = cs.meeting_add_item(
+        meeting=meeting, actor=org.secretary_a, source="warning", warning_id=key_warning.pk
+    )
+    a_item = cs.meeting_add_item(
+        meeting=meeting, actor=org.secretary_a, source="appeal", appeal_id=scene.red.pk
+    )
+    for item in (w_item, a_item):
+        cs.meeting_record_decision(
+            item=item,
+            actor=org.secretary_a,
+            text="本周内上门谈心",
+            responsible=org.grid_member,
+            due=meeting.date,
+        )
+    cs.meeting_hold(meeting=meeting, actor=org.secretary_a, minutes="纪要")
+    notices = list(Notification.objects.filter(kind="consult_decision", user=org.grid_member))
+    assert len(notices) == 2
+    for notice in notices:
+        assert "本周内上门谈心" in notice.message
+        assert "张伟" not in notice.message and "帮扶周期" not in notice.message
+        assert "活着没意思" not in notice.message
+    assert any(scene.red.number in n.message for n in notices)
