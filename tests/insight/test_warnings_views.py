@@ -16,6 +16,8 @@ from django.utils import timezone
 from lianxin.appeals import services as appeals
 from lianxin.appeals.codes import Channel
 from lianxin.appeals.models import Appeal
+from lianxin.care.codes import ContactKind
+from lianxin.care.services import contact_record
 from lianxin.insight.codes import TargetKind, WarningEventKind, WarningLevel, WarningSource, WarningStatus
 from lianxin.insight.models import Warning, WarningEvent
 from lianxin.insight.warnings import warning_raise
@@ -174,10 +176,39 @@ def test_the_detail_links_the_meeting_that_discussed_it(org: Org) -> None:
     assert "周例会会诊：本周内上门走访。" in body and "#7" in body
 
 
+def _talk(actor: Any, *people: Person) -> int:
+    record = contact_record(
+        actor=actor,
+        kind=ContactKind.TALK if len(people) == 1 else ContactKind.GROUP_TALK,
+        date=timezone.localdate(),
+        people=list(people),
+        summary="他说最近觉得活着没意思，不想再撑下去了。",
+    )
+    return record.pk
+
+
 def test_a_talk_warning_shows_the_words_and_never_the_summary(org: Org) -> None:
-    warning = raise_on(org.employee_person, evidence={"record_id": 41, "words": ["活着没意思"]})
+    record_id = _talk(org.secretary_a, org.employee_person)
+    warning = raise_on(org.employee_person, evidence={"record_id": record_id, "words": ["活着没意思"]})
     body = client_for(org.secretary_a).get(reverse("warning_detail", args=[warning.pk])).content.decode()
-    assert "活着没意思" in body and "#41" in body
+    assert "活着没意思" in body and f"#{record_id}" in body
+    assert "不想再撑下去" not in body
+
+
+def test_the_words_quoted_from_a_talk_only_for_whoever_may_read_its_summary(org: Org) -> None:
+    """A group talk with people of two branches: branch A's secretary sees the warning about their person,
+    but not the summary's words, which only the recorder and the secretary of every person may read; a
+    grid member answering for the warning does not see them either."""
+    record_id = _talk(org.department, org.employee_person, org.stranger)
+    warning = raise_on(org.employee_person, evidence={"record_id": record_id, "words": ["活着没意思"]})
+    Warning.objects.filter(pk=warning.pk).update(responsible=org.grid_member)
+    url = reverse("warning_detail", args=[warning.pk])
+    for user in (org.secretary_a, org.grid_member):
+        page = client_for(user).get(url)
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "活着没意思" not in body and f"#{record_id}" in body
+    assert "活着没意思" in client_for(org.department).get(url).content.decode()
 
 
 # --- the actions -------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lianxin.appeals.models import Category
 from lianxin.appeals.scope import appeals_visible_to
+from lianxin.care.models import ContactRecord
+from lianxin.care.scope import can_read_summary
 from lianxin.insight import warnings as services
 from lianxin.insight.access import may_see_warnings, warning_for
 from lianxin.insight.codes import (
@@ -180,6 +182,12 @@ def _detail_context(request: HttpRequest, warning: Warning, **extra: Any) -> dic
     is_open = warning.status in OPEN_WARNING_STATES
     record_id = evidence.get("record_id")
     plan_id = evidence.get("plan_id")
+    # The matched words are quoted from a talk's summary: shown only to whoever may read that summary.
+    words = evidence.get("words") or []
+    if words:
+        record = ContactRecord.objects.filter(pk=record_id).first() if isinstance(record_id, int) else None
+        if record is None or not can_read_summary(user, record):
+            words = []
     context: dict[str, Any] = {
         "warning": warning,
         "category_label": Category.objects.filter(code=warning.category)
@@ -189,7 +197,7 @@ def _detail_context(request: HttpRequest, warning: Warning, **extra: Any) -> dic
         "evidence": evidence,
         "example_appeals": example_appeals,
         "evidence_tables": _evidence_tables(evidence),
-        "words": evidence.get("words") or [],
+        "words": words,
         "report_note": evidence.get("note") or "",
         "record_url": url_or_none("contact_detail", record_id) if isinstance(record_id, int) else None,
         "record_id": record_id,
