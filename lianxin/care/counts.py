@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -135,4 +135,11 @@ def subtree_unit_counts(unit: Unit, *, days: int, today: dt.date) -> list[tuple[
         .order_by()
         .values_list("path", "n_people", "n_contacted")
     )
-    return [(path, int(people or 0), int(contacted or 0)) for path, people, contacted in rows]
+    # Fetched through the cursor: for ten thousand rows Django's per-row converters cost more than the
+    # query itself, and the three columns need none.
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            (path, int(people or 0), int(contacted or 0)) for path, people, contacted in cursor.fetchall()
+        ]
