@@ -109,12 +109,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 HUEY: dict[str, Any]
+# Periodic tasks are scheduled in local time (TIME_ZONE, which Django puts in the process's TZ): the
+# monthly report drafts at 01:30 on the 1st in Shanghai, not at 01:30 UTC.
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "lianxin",
         "url": REDIS_URL,
         "immediate": TESTING,
+        "utc": False,
         "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
     }
 else:
@@ -123,6 +126,7 @@ else:
         "name": "lianxin",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": TESTING,
+        "utc": False,
         "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
     }
 
