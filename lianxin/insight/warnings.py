@@ -187,6 +187,8 @@ def warning_consulted(*, warning: Warning, actor: UserLike, text: str, meeting_i
 MAX_NOTE = 2000
 # Roles that may answer for a warning: staff of the warning's unit, above it or below it; never employees.
 RESPONSIBLE_ROLES = frozenset({Role.GRID_MEMBER, Role.SECRETARY, Role.DEPARTMENT, Role.LEADERSHIP})
+# Rules whose warnings reveal that a person is a key person (a care plan's missed cadence).
+KEY_STATUS_RULES = frozenset({"key_cadence"})
 
 
 def can_supervise_warning(user: UserLike, warning: Warning) -> bool:
@@ -208,19 +210,22 @@ def can_handle_warning(user: UserLike, warning: Warning) -> bool:
 
 def responsible_candidates(warning: Warning) -> QuerySet[Any]:
     """Active users holding a staff role at the warning's unit, above it or inside its subtree, and the
-    person's paired contacts."""
+    person's paired contacts. A warning that tells a person's key status (重点人员) goes only to the
+    secretary and above, who alone may know it."""
     path = warning.unit.path
     step = Unit.steplen
     ancestors = [path[:end] for end in range(step, len(path) + 1, step)]
-    user_ids = RoleAssignment.objects.filter(role__in=list(RESPONSIBLE_ROLES)).filter(
+    key_status = warning.rule in KEY_STATUS_RULES
+    roles = SENSITIVE_ROLES if key_status else RESPONSIBLE_ROLES
+    user_ids = RoleAssignment.objects.filter(role__in=list(roles)).filter(
         Q(unit__path__in=ancestors) | Q(unit__path__startswith=path)
     )
     who = Q(pk__in=user_ids.values("user_id"))
-    if warning.person_id is not None:
+    if warning.person_id is not None and not key_status:
         # The person's paired contacts (结对), wherever their own grid is.
         paired = Pairing.objects.active().filter(person_id=warning.person_id, contact__user__isnull=False)
         who |= Q(pk__in=paired.values("contact__user_id"))
-    staff = RoleAssignment.objects.filter(role__in=list(RESPONSIBLE_ROLES)).values("user_id")
+    staff = RoleAssignment.objects.filter(role__in=list(roles)).values("user_id")
     return get_user_model().objects.filter(who, is_active=True, pk__in=staff).order_by("username")
 
 

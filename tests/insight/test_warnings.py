@@ -150,3 +150,33 @@ def test_a_secretary_reports_a_warning_in_scope_only(org: Org) -> None:
     with pytest.raises(ValidationError):
         warning_report(actor=org.secretary_a, level="purple", unit=org.branch_a, title="未知等级")
     assert Warning.objects.count() == 2
+
+
+def test_a_key_status_warning_goes_only_to_the_secretary_and_above(org: Org) -> None:
+    """A care plan's missed cadence tells that the person is a key person: no grid member answers for it,
+    not even the person's own paired contact, who may answer for any other warning about them."""
+
+    def raised(rule: str) -> Warning:
+        warning, _new = warning_raise(
+            level=WarningLevel.ORANGE,
+            source=WarningSource.RULE,
+            rule=rule,
+            target_kind=TargetKind.PERSON,
+            unit=org.paired_person.unit,
+            person=org.paired_person,
+            title=f"王芳：{rule}",
+            dedupe_key=f"test:{rule}",
+        )
+        return warning
+
+    key = raised("key_cadence")
+    with pytest.raises(ValidationError):
+        warning_assign(warning=key, actor=org.secretary_a, responsible=org.grid_member)
+    key.refresh_from_db()
+    assert key.responsible is None
+    assert warnings_visible_to(org.grid_member).filter(pk=key.pk).count() == 0
+
+    repeat = raised("repeat_appeals")
+    warning_assign(warning=repeat, actor=org.secretary_a, responsible=org.grid_member)
+    repeat.refresh_from_db()
+    assert repeat.responsible == org.grid_member
