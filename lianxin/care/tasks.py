@@ -16,7 +16,8 @@ def due_items_escalate_overdue_task() -> int:
     return due_items_escalate_overdue()
 
 
-# Huey reads schedules in UTC: 16:05 UTC is 00:05 in Asia/Shanghai, just after the day turns.
+# Huey reads schedules in local time (settings.HUEY "utc": False): 00:05 in Asia/Shanghai, just after
+# the day turns, and every four hours after.
 @db_periodic_task(crontab(minute="5", hour="*/4"))  # type: ignore[untyped-decorator]
 def contact_counts_refresh_task() -> int:
     """Every unit's stored coverage, recounted five minutes after midnight (contacts leave the window as

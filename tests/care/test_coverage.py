@@ -184,10 +184,10 @@ def test_the_refresh_runs_after_midnight_and_every_four_hours() -> None:
     from huey.contrib.djhuey import HUEY
 
     def due(hour: int, minute: int) -> bool:
-        # The consumer checks schedules against naive UTC timestamps; Asia/Shanghai is UTC+8.
-        moment = dt.datetime(2026, 3, 1, hour, minute, tzinfo=dt.UTC).replace(tzinfo=None)
+        # The consumer checks schedules against naive local timestamps (Asia/Shanghai).
+        moment = dt.datetime(2026, 3, 1, hour, minute)  # noqa: DTZ001 (as the consumer passes it)
         return any(isinstance(t, contact_counts_refresh_task.task_class) for t in HUEY.read_periodic(moment))
 
-    assert due(16, 5)  # 00:05 in Asia/Shanghai
-    assert due(20, 5) and due(0, 5)
-    assert not due(16, 0) and not due(17, 5)
+    assert due(0, 5)  # just after the day turns: yesterday's rows no longer count
+    assert due(4, 5) and due(20, 5)
+    assert not due(0, 0) and not due(1, 5)
