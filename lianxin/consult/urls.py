@@ -7,6 +7,7 @@ from lianxin.consult import views
 urlpatterns: list[URLPattern] = [
     path("", views.meeting_list, name="meeting_list"),
     path("new/", views.meeting_new, name="meeting_new"),
+    path("decisions/mine/", views.my_decisions, name="my_decisions"),
     path("<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("<int:pk>/items/", views.meeting_add_item, name="meeting_add_item"),
     path("<int:pk>/items/<int:item_pk>/remove/", views.meeting_remove_item, name="meeting_remove_item"),

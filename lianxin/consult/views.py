@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,8 +23,8 @@ from lianxin.appeals.selectors import display_name
 from lianxin.consult import selectors, services
 from lianxin.consult.access import decision_for, item_for, meeting_for
 from lianxin.consult.forms import AttendeesForm, DecisionForm, ItemForm, MeetingForm, MinutesForm
-from lianxin.consult.models import AgendaItem, Meeting, MeetingStatus
-from lianxin.consult.scope import convening_units, people_for, runs
+from lianxin.consult.models import AgendaItem, Decision, Meeting, MeetingStatus
+from lianxin.consult.scope import convening_units, meetings_visible_to, people_for, runs
 from lianxin.org.models import SENSITIVE_ROLES
 from lianxin.org.scope import scope_paths
 
@@ -261,11 +262,39 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def decision_done(request: HttpRequest, pk: int, decision_pk: int) -> HttpResponse:
-    meeting = meeting_for(request.user, pk)
-    decision = decision_for(meeting, decision_pk)
+    # The person who must act may be a grid member who cannot open the meeting: they mark their own
+    # decision done from their notice; anyone else needs the meeting in their scope.
+    own = (
+        Decision.objects.filter(pk=decision_pk, item__meeting_id=pk, responsible_id=request.user.pk)
+        .exclude(item__meeting__status=MeetingStatus.PLANNED)
+        .first()
+    )
+    if own is None:
+        meeting = meeting_for(request.user, pk)
+        decision = decision_for(meeting, decision_pk)
+    else:
+        decision = own
     try:
         services.decision_done(decision=decision, actor=request.user)
     except ValidationError as error:
+        if own is not None and not runs(request.user, own.item.meeting):
+            return HttpResponse("；".join(_messages_of(error)), status=400)
         return _refused(request, pk, _messages_of(error))
     messages.success(request, _("决定已标记为完成。"))
+    if own is not None and not meetings_visible_to(request.user).filter(pk=pk).exists():
+        return redirect("my_decisions")
     return redirect(reverse("meeting_detail", args=[pk]) + f"#item-{decision.item_id}")
+
+
+@require_GET
+@login_required
+def my_decisions(request: HttpRequest) -> HttpResponse:
+    """The decisions of held meetings that the user must carry out, open first, each markable done here:
+    a grid member charged with one may not open the meeting itself."""
+    decisions = (
+        Decision.objects.filter(responsible_id=request.user.pk)
+        .exclude(item__meeting__status=MeetingStatus.PLANNED)
+        .select_related("item__meeting__unit")
+        .order_by(F("done_at").desc(nulls_first=True), "due", "pk")[:200]
+    )
+    return render(request, "consult/my_decisions.html", {"decisions": decisions})

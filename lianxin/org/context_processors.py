@@ -55,6 +55,7 @@ def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]
         wanted.append((_("思想动态报告"), url_or_none("report_list"), "reports"))
         wanted.append((_("会诊"), url_or_none("meeting_list"), "meetings"))
     if flags["staff"]:
+        wanted.append((_("会诊任务"), url_or_none("my_decisions"), "my_decisions"))
         wanted.append((_("通知"), url_or_none("notifications"), "notifications"))
         wanted.append((_("组织架构"), url_or_none("org_tree"), "tree"))
         wanted.append((_("人员名册"), url_or_none("person_list"), "people"))

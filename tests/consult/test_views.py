@@ -329,3 +329,28 @@ def test_detail_query_count_does_not_grow_with_the_agenda(
     with django_assert_max_num_queries(len(first.captured_queries)):
         response = client.get(url)
     assert len(response.context["rows"]) == 6
+
+
+def test_a_grid_member_charged_with_a_decision_sees_it_and_marks_it_done(scene: Scene) -> None:
+    """The grid member cannot open the meeting, but finds the decision under 会诊任务 and marks it done;
+    someone else's decision stays out of reach."""
+    org = scene.org
+    meeting, item = with_item(scene)
+    mine = cs.meeting_record_decision(
+        item=item, actor=org.secretary_a, text="周五前上门走访", responsible=org.grid_member, due=meeting.date
+    )
+    theirs = cs.meeting_record_decision(
+        item=item, actor=org.secretary_a, text="协调车队加车", responsible=org.secretary_a, due=meeting.date
+    )
+    cs.meeting_hold(meeting=meeting, actor=org.secretary_a, minutes="纪要")
+    assert page(org.grid_member, "meeting_detail", meeting.pk).status_code == 404
+    listing = page(org.grid_member, "my_decisions").content.decode()
+    assert "周五前上门走访" in listing and "协调车队加车" not in listing
+    assert post(org.grid_member, "decision_done", meeting.pk, theirs.pk).status_code == 404
+    done = post(org.grid_member, "decision_done", meeting.pk, mine.pk)
+    assert done.status_code == 302 and done["Location"] == reverse("my_decisions")
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.done_at is not None and theirs.done_at is None
+    assert "已完成" in page(org.grid_member, "my_decisions").content.decode()
+    assert client_for(org.grid_member).post(reverse("my_decisions")).status_code == 405
