@@ -88,14 +88,13 @@ class CoverageRow:
         return self.contacted / self.people if self.people else 0.0
 
 
-def coverage_rates(unit: Unit, days: int | None = None, *, today: dt.date | None = None) -> list[CoverageRow]:
-    """Per grid and per branch in the unit's subtree: people, and people contacted within `days`.
+def _rolled_up(unit: Unit, days: int | None, today: dt.date | None) -> tuple[dict[str, int], dict[str, int]]:
+    """People and people contacted within `days`, per path from the unit down (a path counts its whole
+    subtree).
 
     For the configured window today (what the coverage page shows) the per-unit numbers come from the
     stored rows of lianxin.care.counts, each unit without a current row counted live in the same query;
-    any other window or day is aggregated live over the people. Either way two queries: the per-unit
-    counts, rolled up to each grid and branch above them (a grid or branch counts its whole subtree),
-    and the list of grids and branches."""
+    any other window or day is aggregated live over the people."""
     configured = uncontacted_days()
     day = today or timezone.localdate()
     if (days is None or days == configured) and day == timezone.localdate():
@@ -116,21 +115,54 @@ def coverage_rates(unit: Unit, days: int | None = None, *, today: dt.date | None
             prefix = path[:end]
             people_under[prefix] = people_under.get(prefix, 0) + people
             contacted_under[prefix] = contacted_under.get(prefix, 0) + contacted
+    return people_under, contacted_under
+
+
+def _coverage_targets(unit: Unit) -> QuerySet[Unit]:
     # Only the fields a coverage row shows: a branch holds ten thousand grids, and building each unit
     # with every field and its kind took three times as long as the counts themselves.
-    targets = (
+    targets: QuerySet[Unit] = (
         Unit.objects.filter(unit.subtree_q())
         .filter(Q(is_grid=True) | Q(kind__is_branch=True))
         .only("path", "depth", "name", "is_grid")
         .annotate(branch=F("kind__is_branch"))
         .order_by("path")
     )
-    rows = []
-    for target in targets:
-        people = people_under.get(target.path, 0)
-        contacted = contacted_under.get(target.path, 0)
-        rows.append(CoverageRow(target, target.is_grid, target.branch, people, contacted))
-    return rows
+    return targets
+
+
+def coverage_rates(unit: Unit, days: int | None = None, *, today: dt.date | None = None) -> list[CoverageRow]:
+    """Per grid and per branch in the unit's subtree: people, and people contacted within `days`. Two
+    queries: the per-unit counts, rolled up to each grid and branch above them, and the grids and branches."""
+    people_under, contacted_under = _rolled_up(unit, days, today)
+    return [
+        CoverageRow(t, t.is_grid, t.branch, people_under.get(t.path, 0), contacted_under.get(t.path, 0))
+        for t in _coverage_targets(unit)
+    ]
+
+
+@dataclass(frozen=True)
+class CoveragePage:
+    total: CoverageRow  # the unit itself, its whole subtree
+    rows: list[CoverageRow]  # one page of its grids and branches, in tree order
+    has_next: bool
+
+
+def coverage_page(unit: Unit, *, page: int = 1, size: int = 50, days: int | None = None) -> CoveragePage:
+    """One page of coverage_rates, with the unit's own total: a branch of ten thousand grids is read a page
+    at a time, the counts still rolled up over its whole subtree."""
+    people_under, contacted_under = _rolled_up(unit, days, None)
+    start = (max(page, 1) - 1) * size
+    found = list(_coverage_targets(unit)[start : start + size + 1])
+    rows = [
+        CoverageRow(t, t.is_grid, t.branch, people_under.get(t.path, 0), contacted_under.get(t.path, 0))
+        for t in found[:size]
+    ]
+    is_branch = bool(getattr(unit, "kind", None) and unit.kind.is_branch)
+    total = CoverageRow(
+        unit, unit.is_grid, is_branch, people_under.get(unit.path, 0), contacted_under.get(unit.path, 0)
+    )
+    return CoveragePage(total, rows, len(found) > size)
 
 
 def _live_unit_counts(unit: Unit, since: dt.date) -> list[tuple[str, int, int]]:

@@ -201,7 +201,7 @@ def test_coverage_per_grid_and_branch_in_scope(org: Org) -> None:
         actor=org.grid_member, kind=ContactKind.TALK, date=TODAY, people=[org.paired_person]
     )
     page = client_for(org.secretary_a).get(reverse("care_coverage"))
-    rows = {row.unit.name: (row.people, row.contacted) for row in page.context["rows"]}
+    rows = {row.unit.name: (row.people, row.contacted) for p in page.context["pages"] for row in p.rows}
     assert rows["运行二班"] == (1, 1) and rows["运维部"][1] == 1
     assert "检修一班" not in rows
     assert client_for(org.employee).get(reverse("care_coverage")).status_code == 404
@@ -231,3 +231,22 @@ def test_the_person_file_offers_care_actions_by_role(client: Any, org: Org) -> N
     assert "列为重点人员" in page and f"/care/people/{org.employee_person.pk}/referrals/new/" in page
     client.force_login(org.employee)
     assert "记录谈话/走访" not in client.get(url).content.decode()
+
+
+def test_coverage_is_paged_with_the_subtree_total_on_top(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lianxin.care.views import coverage
+
+    monkeypatch.setattr(coverage, "PAGE_SIZE", 2)
+    services.contact_record(
+        actor=org.grid_member, kind=ContactKind.TALK, date=TODAY, people=[org.paired_person]
+    )
+    client = client_for(org.secretary_a)
+    first = client.get(reverse("care_coverage"))
+    [page] = first.context["pages"]
+    assert (page.total.unit, page.total.people, page.total.contacted) == (org.branch_a, 4, 1)
+    assert [r.unit.name for r in page.rows] == ["运维部", "运行一班"] and first.context["has_next"]
+    second = client.get(reverse("care_coverage") + "?page=2")
+    [page] = second.context["pages"]
+    assert [(r.unit.name, r.people, r.contacted) for r in page.rows] == [("运行二班", 1, 1)]
+    assert not second.context["has_next"] and "上一页" in second.content.decode()
+    assert client.get(reverse("care_coverage") + "?page=x").status_code == 200

@@ -11,9 +11,11 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from lianxin.care.selectors import coverage_rates, my_people, uncontacted_days
+from lianxin.care.selectors import coverage_page, my_people, uncontacted_days
 from lianxin.org.models import SCOPE_ROLES, Role, Unit
 from lianxin.org.scope import has_role, scope_paths
+
+PAGE_SIZE = 50
 
 
 @require_GET
@@ -32,14 +34,27 @@ def my_people_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def care_coverage(request: HttpRequest) -> HttpResponse:
+    """Coverage of each unit at the top of the user's scope, its grids and branches a page at a time."""
     paths = scope_paths(request.user, SCOPE_ROLES)
     if not paths:
         raise Http404("coverage")
+    try:
+        number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        number = 1
     days = uncontacted_days()
-    rows = []
-    for unit in Unit.objects.filter(path__in=paths).order_by("path"):
-        rows.extend(coverage_rates(unit, days))
-    return render(request, "care/coverage.html", {"rows": rows, "days": days})
+    pages = [
+        coverage_page(unit, page=number, size=PAGE_SIZE, days=days)
+        for unit in Unit.objects.filter(path__in=paths).select_related("kind").order_by("path")
+    ]
+    context = {
+        "pages": pages,
+        "days": days,
+        "number": number,
+        "has_next": any(p.has_next for p in pages),
+        "has_previous": number > 1,
+    }
+    return render(request, "care/coverage.html", context)
 
 
 urlpatterns: list[URLPattern] = [
