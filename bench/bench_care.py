@@ -5,6 +5,9 @@ page of the largest branch), the trigger (one life event raised) and the overdue
 
     DATABASE_URL=postgres://.../lx_care_bench uv run python bench/bench_care.py load [RECORDS] [EVENTS]
     DATABASE_URL=postgres://.../lx_care_bench uv run python bench/bench_care.py run [N]
+    DATABASE_URL=postgres://.../lx_care_bench uv run python bench/bench_care.py coverage [N]
+
+`coverage` times only the paged coverage of the largest branch (selector and page, page 1 and a middle page).
 
 `load` is set-based SQL (INSERT … SELECT generate_series, each record with its people link in the same
 statement); `run` writes only the stored coverage rows (which it refreshes), the events it raises and the
@@ -35,7 +38,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -43,8 +46,9 @@ from django.utils import timezone  # noqa: E402
 from lianxin.api.models import ApiToken  # noqa: E402
 from lianxin.care.counts import contact_counts_refresh, uncontacted_days  # noqa: E402
 from lianxin.care.models import DueItem, DueItemEvent, LifeEvent, UnitContactCount  # noqa: E402
-from lianxin.care.selectors import coverage_rates, my_people, uncontacted  # noqa: E402
+from lianxin.care.selectors import coverage_page, coverage_rates, my_people, uncontacted  # noqa: E402
 from lianxin.care.services import due_items_escalate_overdue, life_event_raise  # noqa: E402
+from lianxin.care.views.coverage import PAGE_SIZE  # noqa: E402
 from lianxin.org.models import Pairing, Person, Unit  # noqa: E402
 
 User = get_user_model()
@@ -65,9 +69,11 @@ WITH src AS (
     FROM src
     RETURNING id, date
 )
-INSERT INTO care_contactperson (record_id, person_id, date)
-SELECT rec.id, p.people[1 + ((rec.id * 7919) %% cardinality(p.people))], rec.date
-FROM rec, (SELECT array_agg(id ORDER BY id) AS people FROM org_person) AS p
+INSERT INTO care_contactperson (record_id, person_id, unit_id, date)
+SELECT rec.id, p.people[1 + ((rec.id * 7919) %% cardinality(p.people))],
+       p.units[1 + ((rec.id * 7919) %% cardinality(p.people))], rec.date
+FROM rec, (SELECT array_agg(id ORDER BY id) AS people, array_agg(unit_id ORDER BY id) AS units
+           FROM org_person) AS p
 """
 
 LOAD_EVENTS = """
@@ -125,8 +131,64 @@ def _coverage(unit: Unit, days: int | None = None) -> Callable[[], object]:
     return lambda: coverage_rates(unit, days)
 
 
-def _coverage_page(client: Client) -> Callable[[], object]:
-    return lambda: client.get("/care/coverage/").content
+def _coverage_page(client: Client, page: int = 1) -> Callable[[], object]:
+    def get() -> object:
+        response = client.get("/care/coverage/", {"page": page})
+        assert response.status_code == 200, response.status_code
+        return response.content
+
+    return get
+
+
+def _coverage_page_selector(unit: Unit, page: int) -> Callable[[], object]:
+    return lambda: coverage_page(unit, page=page, size=PAGE_SIZE)
+
+
+def _largest_branch() -> tuple[int, Unit]:
+    branches = list(Unit.objects.filter(kind__is_branch=True, depth=2).order_by("path"))
+    sized = sorted(
+        ((Person.objects.filter(unit__path__startswith=b.path).count(), b) for b in branches),
+        key=lambda t: t[0],
+    )
+    return sized[-1]
+
+
+def coverage_pages(n: int) -> None:
+    """The paged coverage of the largest branch: the selector and the page through the test client, for
+    the first page and a middle one, as its secretary sees them (stored rows current)."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    size, largest = _largest_branch()
+    if not UnitContactCount.objects.filter(computed_on=timezone.localdate()).exists():
+        written = contact_counts_refresh()
+        print(f"contact_counts_refresh: {written:,} rows")
+    targets = coverage_rates_count(largest)
+    middle = max(1, math.ceil(targets / PAGE_SIZE) // 2)
+    label = f"{largest.name} ({size:,} people, {targets:,} grids and branches)"
+    for page in (1, middle):
+        timed(f"coverage_page selector, page {page}: {label}", n, _coverage_page_selector(largest, page))
+    secretary = User.objects.filter(
+        role_assignments__role="secretary", role_assignments__unit=largest
+    ).first()
+    assert secretary is not None
+    client = Client()
+    client.force_login(secretary)
+    for page in (1, middle):
+        timed(f"GET /care/coverage/?page={page} as {secretary.username}", n, _coverage_page(client, page))
+    first = coverage_page(largest, page=middle, size=PAGE_SIZE)
+    full = {r.unit.pk: (r.people, r.contacted) for r in coverage_rates(largest)}
+    same = all(full[r.unit.pk] == (r.people, r.contacted) for r in first.rows)
+    total = (first.total.people, first.total.contacted) == full[largest.pk]
+    print(f"page {middle} rows and total equal coverage_rates: {same and total}")
+    stamp = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    print(f"at {stamp}, load {os.getloadavg()[0]:.2f}, cpus {os.cpu_count()}")
+
+
+def coverage_rates_count(unit: Unit) -> int:
+    return Unit.objects.filter(unit.subtree_q()).filter(Q(is_grid=True) | Q(kind__is_branch=True)).count()
 
 
 def _stale_rows(stale: bool) -> None:
@@ -241,15 +303,8 @@ def run(n: int) -> None:
         f"stored rows and live per unit agree on {largest.name}: {same} ({len(stored):,} grids and branches)"
     )
 
-    # The coverage page itself, as the secretary of the largest branch sees it.
-    secretary = User.objects.filter(
-        role_assignments__role="secretary", role_assignments__unit=largest
-    ).first()
-    if secretary is not None:
-        client = Client()
-        client.force_login(secretary)
-        label = f"GET /care/coverage/ as {secretary.username} ({largest.name})"
-        timed(label, max(5, n // 5), _coverage_page(client))
+    # The coverage page itself, a page at a time, as the secretary of the largest branch sees it.
+    coverage_pages(n)
 
     # The trigger: one life event raised (its due item, responsible lookup and notice), timed per call.
     people = list(Person.objects.select_related("unit").order_by("pk")[:n])
@@ -292,5 +347,7 @@ if __name__ == "__main__":
             int(sys.argv[2]) if len(sys.argv) > 2 else 5_000_000,
             int(sys.argv[3]) if len(sys.argv) > 3 else 1_000_000,
         )
+    elif command == "coverage":
+        coverage_pages(int(sys.argv[2]) if len(sys.argv) > 2 else 50)
     else:
         run(int(sys.argv[2]) if len(sys.argv) > 2 else 50)

@@ -53,9 +53,11 @@ WITH src AS (
     FROM src
     RETURNING id, date
 )
-INSERT INTO care_contactperson (record_id, person_id, date)
-SELECT rec.id, p.people[1 + ((rec.id * 7919) %% cardinality(p.people))], rec.date
-FROM rec, (SELECT array_agg(id ORDER BY id) AS people FROM org_person) AS p
+INSERT INTO care_contactperson (record_id, person_id, unit_id, date)
+SELECT rec.id, p.people[1 + ((rec.id * 7919) %% cardinality(p.people))],
+       p.units[1 + ((rec.id * 7919) %% cardinality(p.people))], rec.date
+FROM rec, (SELECT array_agg(id ORDER BY id) AS people, array_agg(unit_id ORDER BY id) AS units
+           FROM org_person) AS p
 """
 
 # Appeals of the month: 90 % at the submitter's branch, 10 % at the enterprise (company track); ten

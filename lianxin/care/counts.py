@@ -12,12 +12,12 @@ people it touched; a periodic task refreshes every unit shortly after midnight a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -120,21 +120,47 @@ def _live(days: int, today: dt.date) -> tuple[Any, Any]:
     return Coalesce(Subquery(total), Value(0)), Coalesce(Subquery(contacted), Value(0))
 
 
-def subtree_unit_counts(unit: Unit, *, days: int, today: dt.date) -> list[tuple[str, int, int]]:
-    """(path, people, contacted) of every unit in the unit's subtree, in one query: the stored row where
-    it is current, else counted live for that unit alone (the CASE evaluates the subqueries only there).
-    With every row current this reads the units and their rows and nothing of the people."""
+def _counted_units(unit: Unit, days: int, today: dt.date) -> QuerySet[Unit]:
+    """The units of the subtree with `n_people` and `n_contacted`: the stored row where it is current,
+    else counted live for that unit alone (the CASE evaluates the subqueries only there)."""
     current = current_row_q(days, today)
     live_people, live_contacted = _live(days, today)
-    rows = (
+    units: QuerySet[Unit] = (
         Unit.objects.filter(unit.subtree_q())
         .annotate(
             n_people=Case(When(current, then=F("contact_count__people")), default=live_people),
             n_contacted=Case(When(current, then=F("contact_count__contacted")), default=live_contacted),
         )
         .order_by()
-        .values_list("path", "n_people", "n_contacted")
     )
+    return units
+
+
+def subtree_sums(
+    unit: Unit, prefixes: Sequence[str], *, days: int, today: dt.date
+) -> dict[str, tuple[int, int]]:
+    """(people, contacted) of the whole subtree of each path in `prefixes` (paths in the unit's subtree),
+    summed in the database in one query: nothing per unit comes back to Python."""
+    sums: dict[str, Any] = {}
+    for i, prefix in enumerate(prefixes):
+        inside = Q(path__startswith=prefix)
+        sums[f"p{i}"] = Sum("n_people", filter=inside, default=0)
+        sums[f"c{i}"] = Sum("n_contacted", filter=inside, default=0)
+    if not sums:
+        return {}
+    found = _counted_units(unit, days, today).aggregate(**sums)
+    return {prefix: (int(found[f"p{i}"]), int(found[f"c{i}"])) for i, prefix in enumerate(prefixes)}
+
+
+def subtree_unit_counts(
+    unit: Unit, *, days: int, today: dt.date, within: Q | None = None
+) -> list[tuple[str, int, int]]:
+    """(path, people, contacted) of every unit in the unit's subtree (those matching `within` when given),
+    in one query. With every row current this reads the units and their rows and nothing of the people."""
+    units = _counted_units(unit, days, today)
+    if within is not None:
+        units = units.filter(within)
+    rows = units.values_list("path", "n_people", "n_contacted")  # type: ignore[misc]  # annotations
     # Fetched through the cursor: for ten thousand rows Django's per-row converters cost more than the
     # query itself, and the three columns need none.
     sql, params = rows.query.sql_with_params()

@@ -132,16 +132,30 @@ class ContactRecord(models.Model):
 
 class ContactPerson(models.Model):
     """The through table of a record's people; the record's date is copied here so "last contact of a
-    person" is one index probe on (person, date) instead of a join to the records."""
+    person" is one index probe on (person, date) instead of a join to the records.
+
+    `unit` is the person's unit when the link was made, as on DueItem: a unit's talks and visits of a month
+    are read on (unit, date) without joining the person table, and a person who later moves or leaves
+    keeps their past contacts under the unit they were in at the time (a branch's monthly report counts the
+    work its own people did). Every path that creates links sets it (contact_record; bulk loads copy the
+    person's unit_id)."""
 
     record = models.ForeignKey(ContactRecord, on_delete=models.CASCADE, related_name="links")
     person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="contact_links")
+    # No index of its own: (unit, date) below leads with it.
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("单位")
+    )
     date = models.DateField()
 
     class Meta:
         verbose_name = _("谈话对象")
         verbose_name_plural = _("谈话对象")
-        indexes = [models.Index(fields=["person", "date"], name="care_contact_person_date")]
+        indexes = [
+            models.Index(fields=["person", "date"], name="care_contact_person_date"),
+            # A unit's links in a month (the monthly report): units of a path range, then a date range.
+            models.Index(fields=["unit", "date"], name="care_contact_unit_date"),
+        ]
         constraints = [models.UniqueConstraint(fields=["record", "person"], name="care_contact_person_once")]
 
     def __str__(self) -> str:

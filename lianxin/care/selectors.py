@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lianxin.audit.services import access_log_record
 from lianxin.care.codes import ConsentPurpose, KeyReason
-from lianxin.care.counts import subtree_unit_counts
+from lianxin.care.counts import subtree_sums, subtree_unit_counts
 from lianxin.care.counts import uncontacted_days as uncontacted_days  # the pages and the API read it here
 from lianxin.care.models import (
     CarePlan,
@@ -150,19 +150,55 @@ class CoveragePage:
 
 def coverage_page(unit: Unit, *, page: int = 1, size: int = 50, days: int | None = None) -> CoveragePage:
     """One page of coverage_rates, with the unit's own total: a branch of ten thousand grids is read a page
-    at a time, the counts still rolled up over its whole subtree."""
-    people_under, contacted_under = _rolled_up(unit, days, None)
+    at a time, and only what the page shows is counted (three queries for the configured window).
+
+    The page's grids and branches are consecutive in tree order, so every unit below them lies in one path
+    range — from the first shown down to the end of the last one's subtree — except the subtrees of the
+    shown units that are ancestors of the last one (a branch whose grids run on to later pages). Those and
+    the unit's own total are summed in the database in one aggregate; the range comes back per unit (about
+    as many units as the page has rows) and is rolled up here. Other windows or days (not shown on the
+    page) are rolled up over the whole subtree live."""
     start = (max(page, 1) - 1) * size
     found = list(_coverage_targets(unit)[start : start + size + 1])
+    shown = found[:size]
+    configured = uncontacted_days()
+    if days not in (None, configured):
+        people_under, contacted_under = _rolled_up(unit, days, None)
+    else:
+        people_under, contacted_under = _page_counts(unit, [t.path for t in shown], configured)
     rows = [
         CoverageRow(t, t.is_grid, t.branch, people_under.get(t.path, 0), contacted_under.get(t.path, 0))
-        for t in found[:size]
+        for t in shown
     ]
     is_branch = bool(getattr(unit, "kind", None) and unit.kind.is_branch)
     total = CoverageRow(
         unit, unit.is_grid, is_branch, people_under.get(unit.path, 0), contacted_under.get(unit.path, 0)
     )
     return CoveragePage(total, rows, len(found) > size)
+
+
+def _page_counts(unit: Unit, paths: list[str], days: int) -> tuple[dict[str, int], dict[str, int]]:
+    """People and contacted of the unit and of each path shown (in tree order), from the stored rows."""
+    today = timezone.localdate()
+    people_under: dict[str, int] = {}
+    contacted_under: dict[str, int] = {}
+    whole = [unit.path]
+    if paths:
+        first, last = paths[0], paths[-1]
+        whole += [p for p in paths if p != last and p != unit.path and last.startswith(p)]
+        wanted = set(paths) - set(whole)
+        in_range = Q(path__gte=first) & (Q(path__lte=last) | Q(path__startswith=last))
+        for path, people, contacted in subtree_unit_counts(unit, days=days, today=today, within=in_range):
+            if not people:
+                continue
+            for end in range(len(unit.path), len(path) + 1, Unit.steplen):
+                prefix = path[:end]
+                if prefix in wanted:
+                    people_under[prefix] = people_under.get(prefix, 0) + people
+                    contacted_under[prefix] = contacted_under.get(prefix, 0) + contacted
+    for prefix, (people, contacted) in subtree_sums(unit, whole, days=days, today=today).items():
+        people_under[prefix], contacted_under[prefix] = people, contacted
+    return people_under, contacted_under
 
 
 def _live_unit_counts(unit: Unit, since: dt.date) -> list[tuple[str, int, int]]:

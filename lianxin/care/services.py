@@ -152,7 +152,10 @@ def contact_record(
         care_step=steps[0] if steps else None,
         created_at=now,
     )
-    ContactPerson.objects.bulk_create([ContactPerson(record=record, person=p, date=date) for p in members])
+    # Each link keeps the unit the person is in now: their contacts stay with it if they move later.
+    ContactPerson.objects.bulk_create(
+        [ContactPerson(record=record, person=p, unit_id=p.unit_id, date=date) for p in members]
+    )
     # The stored coverage of the people's units (tens of people each) now counts this contact.
     contact_counts_refresh(unit_ids={p.unit_id for p in members})
     if follow_up_appeal_text is not None:

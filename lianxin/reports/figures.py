@@ -8,8 +8,9 @@ per branch.
 
 Definitions (the month is [first day, first day of the next month) in local time):
 - people: people in the subtree who have not left (the stored UnitCount rows);
-- contacted: distinct people of the subtree in a talk or visit of the month; talks and visits: distinct
-  records of the month with at least one person of the subtree, by kind (TALK_KINDS, VISIT_KINDS);
+- contacted: distinct people talked to or visited in the month while in the subtree (each link keeps the
+  person's unit on the day: a person who moved later still counts where they were); talks and visits:
+  distinct records of the month with at least one such link, by kind (TALK_KINDS, VISIT_KINDS);
 - appeals: appeals received in the month whose unit lies in the subtree, merged duplicates excluded, by
   category, grade and state at drafting time;
 - on time: of the appeals whose closure deadline fell in the month, those answered by it (as the board);
@@ -168,10 +169,16 @@ def _pass(group: list[str], length: int, month: dt.date, result: dict[str, dict[
             if row["prefix"] in wanted:
                 yield row
 
-    contacts = ContactPerson.objects.filter(date__gte=first, date__lte=last)
+    # Placed by the unit stored on each link (the person's unit on the day of the talk): the month's links
+    # of a path range on the (unit, date) index, without joining the person table.
+    # The same range on the records (a link's date is its record's) lets their date index serve the join
+    # when the records of years are stored, instead of reading them all.
+    contacts = ContactPerson.objects.filter(
+        date__gte=first, date__lte=last, record__date__gte=first, record__date__lte=last
+    )
     for row in rows(
         contacts,
-        "person__unit__path",
+        "unit__path",
         contacted=Count("person_id", distinct=True),
         talks=Count("record_id", distinct=True, filter=Q(record__kind__in=TALK_KINDS)),
         visits=Count("record_id", distinct=True, filter=Q(record__kind__in=VISIT_KINDS)),

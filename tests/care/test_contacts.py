@@ -43,6 +43,12 @@ def test_a_grid_member_records_a_talk_with_several_people(org: Org) -> None:
     assert talk.conducted_by == org.grid_member
     assert set(talk.people.all()) == {org.paired_person, org.employee_person}
     assert set(ContactPerson.objects.values_list("date", flat=True)) == {TODAY}
+    # Each link keeps the person's unit of the day, and keeps it when the person moves later.
+    units = dict(ContactPerson.objects.values_list("person_id", "unit_id"))
+    assert units == {org.paired_person.pk: org.grid_a2.pk, org.employee_person.pk: org.grid_a1.pk}
+    org.paired_person.unit = org.grid_b1
+    org.paired_person.save(update_fields=["unit", "updated_at"])
+    assert ContactPerson.objects.get(person=org.paired_person).unit_id == org.grid_a2.pk
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from lianxin.care import services
 from lianxin.care.codes import ContactKind
 from lianxin.care.counts import contact_counts_refresh
 from lianxin.care.models import ContactRecord, UnitContactCount
-from lianxin.care.selectors import coverage_rates, uncontacted
+from lianxin.care.selectors import coverage_page, coverage_rates, uncontacted
 from lianxin.care.tasks import contact_counts_refresh_task
 from lianxin.org.models import Person, PersonStatus, Unit
 from tests.factories import Org, make_person, make_unit
@@ -191,3 +191,36 @@ def test_the_refresh_runs_after_midnight_and_every_four_hours() -> None:
     assert due(0, 5)  # just after the day turns: yesterday's rows no longer count
     assert due(4, 5) and due(20, 5)
     assert not due(0, 0) and not due(1, 5)
+
+
+def test_every_page_of_every_size_equals_the_whole_coverage(org: Org) -> None:
+    """A page counts only what it shows, yet each row and the total equal coverage_rates — also for a
+    branch inside the branch whose grids run on over later pages, and for units counted live."""
+    today = timezone.localdate()
+    inner = make_unit("运行部第二党支部", "branch", org.branch_a)
+    for number in range(4):
+        grid = make_unit(f"值班{number + 1}组", "team", inner, is_grid=True)
+        people = [make_person(grid) for _ in range(number + 1)]
+        if number % 3:
+            talk(org, people[: number % 3], on=today - dt.timedelta(days=number))
+    make_person(inner, "周强")
+    talk(org, [org.paired_person], on=today)
+    contact_counts_refresh()
+    UnitContactCount.objects.filter(unit__name="值班3组").update(computed_on=today - dt.timedelta(days=1))
+    for unit in (org.root, org.branch_a, inner):
+        whole = {row.unit.pk: (row.people, row.contacted) for row in coverage_rates(unit)}
+        present = Person.objects.filter(unit__path__startswith=unit.path).exclude(status=PersonStatus.LEFT)
+        total = (present.count(), present.count() - uncontacted(unit).count())
+        for size in range(1, len(whole) + 1):
+            seen = []
+            for number in range(1, len(whole) // size + 2):
+                page = coverage_page(unit, page=number, size=size)
+                assert (page.total.people, page.total.contacted) == total
+                seen += [(row.unit.pk, (row.people, row.contacted)) for row in page.rows]
+                assert page.has_next == (number * size < len(whole))
+            assert dict(seen) == whole and len(seen) == len(whole)
+    assert live(org.root)["运行部第二党支部"] == (11, 3)
+    # Three queries whatever the page: its units, the units below them, and the sums of the rest.
+    with CaptureQueriesContext(connection) as queries:
+        coverage_page(org.branch_a, page=2, size=2)
+    assert len(queries) == 3

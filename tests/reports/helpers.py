@@ -42,7 +42,7 @@ def contact(kind: str, day: dt.date, people: list[Person], by: Any) -> ContactRe
         kind=kind, date=day, conducted_by=by, topic="家庭", summary="张伟家中困难"
     )
     for person in people:
-        ContactPerson.objects.create(record=record, person=person, date=day)
+        ContactPerson.objects.create(record=record, person=person, unit_id=person.unit_id, date=day)
     return record
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from docx import Document
 
 from lianxin.appeals.models import Appeal, AppealEvent
+from lianxin.care import services as care
 from lianxin.care.models import CarePlan, Consent, ContactPerson, ContactRecord, DueItem, KeyPersonFlag
 from lianxin.insight.models import Warning
 from lianxin.org.models import Person, Unit
@@ -43,7 +44,7 @@ def expected(unit: Unit, month: dt.date) -> dict[str, Any]:
     links = [
         link
         for link in ContactPerson.objects.select_related("record")
-        if link.person_id in person_ids and first <= link.record.date <= last
+        if link.unit_id in unit_ids and first <= link.record.date <= last
     ]
     records = {link.record_id: link.record.kind for link in links}
     appeals = [a for a in Appeal.objects.all() if a.unit_id in unit_ids and a.state != "merged"]
@@ -198,6 +199,22 @@ def test_other_branch_and_enterprise_equal_independent_queries(org: Org, month: 
     _check(branch_b, expected(org.branch_b, month.month))
     # The enterprise counts what no branch does: the company-track appeal at the root.
     assert _section(enterprise, "overview")["figures"]["by_category"]["conduct"] == 1
+
+
+def test_a_person_who_moves_keeps_past_contacts_with_the_unit_of_the_day(org: Org, month: MonthData) -> None:
+    day = month.month.replace(day=20)
+    care.contact_record(actor=org.secretary_a, kind="talk", date=day, people=[org.paired_person])
+    assert ContactPerson.objects.get(person=org.paired_person, date=day).unit_id == org.grid_a2.pk
+    # 王芳 moves to branch B after the talk: branch A did that work, and keeps it in its report.
+    org.paired_person.unit = org.grid_b1
+    org.paired_person.save(update_fields=["unit", "updated_at"])
+    branch_a = report_draft(unit=org.branch_a, month=month.month)
+    branch_b = report_draft(unit=org.branch_b, month=month.month)
+    want_a, want_b = expected(org.branch_a, month.month), expected(org.branch_b, month.month)
+    assert (want_a["contacted"], want_a["talks"], want_a["visits"]) == (4, 3, 2)
+    assert (want_b["contacted"], want_b["talks"], want_b["visits"]) == (1, 2, 0)
+    _check(branch_a, want_a)
+    _check(branch_b, want_b)
 
 
 def _all_text(report: Report) -> str:
