@@ -15,3 +15,7 @@ class CareConfig(AppConfig):
 
         # A roster import's new hires, moves and retirements raise their must-talk and must-visit events.
         roster_people_changed.connect(on_roster_people_changed, dispatch_uid="care.roster_events")
+        # A named appeal graded red or orange raises a must-talk or must-visit event for its submitter.
+        from lianxin.care.appeal_events import connect_signals
+
+        connect_signals()
