@@ -250,3 +250,18 @@ def test_coverage_is_paged_with_the_subtree_total_on_top(org: Org, monkeypatch: 
     assert [(r.unit.name, r.people, r.contacted) for r in page.rows] == [("运行二班", 1, 1)]
     assert not second.context["has_next"] and "上一页" in second.content.decode()
     assert client.get(reverse("care_coverage") + "?page=x").status_code == 200
+
+
+def test_people_not_contacted_for_the_window_are_listed_per_unit(org: Org) -> None:
+    services.contact_record(
+        actor=org.grid_member, kind=ContactKind.TALK, date=TODAY, people=[org.paired_person]
+    )
+    url = reverse("care_uncontacted", args=[org.branch_a.pk])
+    page = client_for(org.secretary_a).get(url)
+    names = [p.name for p in page.context["people"]]
+    assert "王芳" not in names and "张伟" in names and "从未联系" in page.content.decode()
+    assert client_for(org.secretary_b).get(url).status_code == 404
+    assert client_for(org.employee).get(url).status_code == 404
+    assert client_for(org.secretary_a).post(url).status_code == 405
+    listed = client_for(org.secretary_a).get(reverse("care_coverage")).content.decode()
+    assert url in listed

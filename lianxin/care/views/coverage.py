@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from lianxin.care.selectors import coverage_page, my_people, uncontacted_days
+from lianxin.care.selectors import coverage_page, my_people, uncontacted, uncontacted_days
 from lianxin.org.models import SCOPE_ROLES, Role, Unit
-from lianxin.org.scope import has_role, scope_paths
+from lianxin.org.scope import has_role, scope_paths, units_visible_to
 
 PAGE_SIZE = 50
 
@@ -57,7 +58,39 @@ def care_coverage(request: HttpRequest) -> HttpResponse:
     return render(request, "care/coverage.html", context)
 
 
+@require_GET
+@login_required
+def uncontacted_page(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """People of a unit in the user's scope with no talk or visit in the last N days, longest first."""
+    if not scope_paths(request.user, SCOPE_ROLES):
+        raise Http404("uncontacted")
+    unit = get_object_or_404(units_visible_to(request.user), pk=unit_id)
+    days = uncontacted_days()
+    try:
+        number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    found = list(
+        uncontacted(unit, days)
+        .select_related("unit")
+        .order_by(F("last_contact").asc(nulls_first=True), "unit__path", "name", "pk")[
+            start : start + PAGE_SIZE + 1
+        ]
+    )
+    context = {
+        "unit": unit,
+        "people": found[:PAGE_SIZE],
+        "days": days,
+        "number": number,
+        "has_next": len(found) > PAGE_SIZE,
+        "has_previous": number > 1,
+    }
+    return render(request, "care/uncontacted.html", context)
+
+
 urlpatterns: list[URLPattern] = [
     path("people/", my_people_page, name="my_people"),
     path("coverage/", care_coverage, name="care_coverage"),
+    path("coverage/<int:unit_id>/uncontacted/", uncontacted_page, name="care_uncontacted"),
 ]
