@@ -153,8 +153,12 @@ class ContactPerson(models.Model):
         verbose_name_plural = _("谈话对象")
         indexes = [
             models.Index(fields=["person", "date"], name="care_contact_person_date"),
-            # A unit's links in a month (the monthly report): units of a path range, then a date range.
+            # The links of one unit (or a few) by date; also serves the unit's foreign key.
             models.Index(fields=["unit", "date"], name="care_contact_unit_date"),
+            # The links of a month under a unit path (a branch's monthly report): the month's range with
+            # each link's unit, hash-joined to the units of the path range. With years of links the plan
+            # over (unit, date) read every link instead (a sequential scan, 0.25 s against 0.08 s).
+            models.Index(fields=["date", "unit"], name="care_contact_date_unit"),
         ]
         constraints = [models.UniqueConstraint(fields=["record", "person"], name="care_contact_person_once")]
 

@@ -1,5 +1,5 @@
 # The unit of each contact link, as DueItem keeps it: a unit's talks and visits of a month are then read
-# on (unit, date) without joining the person table. Existing links take their person's present unit (the
+# by date and unit without joining the person table. Existing links take their person's present unit (the
 # unit at the time of the talk was not recorded before); links made from now on keep the unit of the day.
 
 import django.db.models.deletion
@@ -59,5 +59,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="contactperson",
             index=models.Index(fields=["unit", "date"], name="care_contact_unit_date"),
+        ),
+        migrations.AddIndex(
+            model_name="contactperson",
+            index=models.Index(fields=["date", "unit"], name="care_contact_date_unit"),
         ),
     ]
