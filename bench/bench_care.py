@@ -178,6 +178,13 @@ def coverage_pages(n: int) -> None:
     client.force_login(secretary)
     for page in (1, middle):
         timed(f"GET /care/coverage/?page={page} as {secretary.username}", n, _coverage_page(client, page))
+    _stale_rows(True)
+    timed(
+        f"GET /care/coverage/?page=1, every row stale (live per unit), as {secretary.username}",
+        max(5, n // 5),
+        _coverage_page(client, 1),
+    )
+    _stale_rows(False)
     first = coverage_page(largest, page=middle, size=PAGE_SIZE)
     full = {r.unit.pk: (r.people, r.contacted) for r in coverage_rates(largest)}
     same = all(full[r.unit.pk] == (r.people, r.contacted) for r in first.rows)
