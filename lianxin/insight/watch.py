@@ -535,3 +535,28 @@ def watch_scan(*, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
             continue
         report[name] = {"raised": outcome.raised, "refreshed": outcome.refreshed, "skipped": outcome.skipped}
     return report
+
+
+def talk_words_purge() -> int:
+    """Words quoted from a talk's summary leave its warnings once the summary itself has been purged at the
+    end of its retention period: the warning keeps the record's number, never the words. Returns how many
+    warnings were cleared."""
+    quoting = [
+        (pk, evidence)
+        for pk, evidence in Warning.objects.filter(rule=RULE_TALK_RED, evidence__has_key="words").values_list(
+            "pk", "evidence"
+        )
+        if isinstance(evidence, dict) and evidence.get("words")
+    ]
+    records = {e.get("record_id") for _pk, e in quoting}
+    purged = set(
+        ContactRecord.objects.filter(
+            pk__in=[r for r in records if isinstance(r, int)], purged_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    cleared = 0
+    for pk, evidence in quoting:
+        if evidence.get("record_id") in purged:
+            Warning.objects.filter(pk=pk).update(evidence={**evidence, "words": [], "words_purged": True})
+            cleared += 1
+    return cleared

@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from lianxin.huey_app import huey
-from lianxin.insight.watch import watch_scan
+from lianxin.insight.watch import talk_words_purge, watch_scan
 
 
 @db_periodic_task(crontab(minute="*/10"))  # type: ignore[untyped-decorator]
@@ -14,4 +14,7 @@ def insight_watch_scan_task() -> dict[str, dict[str, int]]:
     """Appeal grades, repeat appeals, key people's cadence and red phrases in talks. One scan at a time:
     a slow one is never overtaken by the next (dedupe would hold, but the work would be done twice)."""
     with huey.lock_task("insight-watch-scan"):
-        return watch_scan()
+        report = watch_scan()
+        # Words quoted from talks whose summaries were purged at the end of their retention go too.
+        talk_words_purge()
+        return report

@@ -327,3 +327,21 @@ def test_a_red_talk_alerts_the_secretary_and_above_at_once_and_a_red_appeal_is_n
     before = Notification.objects.count()
     watch.watch_appeal_grades(now=timezone.now())
     assert Notification.objects.count() == before
+
+
+def test_the_words_quoted_from_a_talk_go_when_its_summary_is_purged(org: Org) -> None:
+    """Retention: once a talk's summary is purged, its warning keeps the record's number but not the words."""
+    from lianxin.care.models import ContactRecord
+    from lianxin.care.services import contact_summaries_purge
+    from lianxin.insight.demo import RED_TALK
+    from lianxin.insight.watch_tasks import insight_watch_scan_task
+
+    record(org, [org.paired_person], RED_TALK)
+    assert watch.watch_talk_summaries(now=timezone.now() + dt.timedelta(minutes=1)).raised == 1
+    assert watch.talk_words_purge() == 0  # the summary is still kept: so are the words
+    assert Warning.objects.get().evidence["words"]
+    ContactRecord.objects.update(date=timezone.localdate() - dt.timedelta(days=4 * 365))
+    assert contact_summaries_purge() == 1
+    insight_watch_scan_task.call_local()
+    evidence = Warning.objects.get().evidence
+    assert evidence["words"] == [] and evidence["record_id"] == ContactRecord.objects.get().pk
