@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from lianxin.appeals.codes import Grade
 from lianxin.appeals.models import Category
@@ -238,15 +238,15 @@ def _change(now: int, before: int) -> str:
 
 # How a trend's numeric evidence reads in a report.
 FACT_LABELS: dict[str, Any] = {
-    "count": _lazy("本周件数"),
-    "baseline_mean": _lazy("前几周平均"),
-    "baseline": _lazy("基线"),
-    "expected": _lazy("期望件数"),
-    "p_value": _lazy("p值"),
-    "unit_count": _lazy("涉及单位数"),
-    "units": _lazy("涉及单位数"),
-    "direct_count": _lazy("本单位直接件数"),
-    "weeks": _lazy("对比周数"),
+    "count": gettext_lazy("本周件数"),
+    "baseline_mean": gettext_lazy("前几周平均"),
+    "baseline": gettext_lazy("基线"),
+    "expected": gettext_lazy("期望件数"),
+    "p_value": gettext_lazy("p值"),
+    "unit_count": gettext_lazy("涉及单位数"),
+    "units": gettext_lazy("涉及单位数"),
+    "direct_count": gettext_lazy("本单位直接件数"),
+    "weeks": gettext_lazy("对比周数"),
 }
 
 
