@@ -8,6 +8,7 @@ import io
 from functools import lru_cache
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.oxml.ns import qn
@@ -111,7 +112,10 @@ def report_docx(report: Report, title: str) -> bytes:
     document.add_heading(title, level=0)
     document.add_paragraph(
         _("状态：%(status)s　起草时间：%(at)s")
-        % {"status": report.get_status_display(), "at": f"{report.drafted_at:%Y-%m-%d %H:%M}"}
+        % {
+            "status": report.get_status_display(),
+            "at": f"{timezone.localtime(report.drafted_at):%Y-%m-%d %H:%M}",
+        }
     )
     for section in report.sections:
         document.add_heading(section["title"], level=1 if section.get("level", 1) == 1 else 2)
