@@ -54,7 +54,8 @@ def row_problems(row: Any, categories: set[str]) -> list[str]:
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
         problems.append(_("缺少内容（text）。"))
-    if row.get("category") not in categories:
+    category = row.get("category")
+    if not isinstance(category, str) or category not in categories:
         problems.append(_("未知的类别 %(v)s。") % {"v": json.dumps(row.get("category"), ensure_ascii=False)})
     if row.get("grade") not in Grade.values:
         problems.append(_("未知的等级 %(v)s。") % {"v": json.dumps(row.get("grade"), ensure_ascii=False)})
