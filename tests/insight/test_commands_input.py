@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError
+from django.core.management import CommandError, call_command
 
 from lianxin.insight.models import SuggesterModel
 from tests.insight.test_commands import DATA, train, write
@@ -23,3 +24,13 @@ def test_train_suggester_reports_a_list_or_object_label_by_its_line(tmp_path: Pa
     message = str(caught.value)
     assert "第 2 行" in message and "第 4 行" in message and "未保存" in message
     assert not SuggesterModel.objects.exists()
+
+
+@pytest.mark.parametrize("options", [{"recall": 1.5}, {"recall": 0.0}, {"c": 0.0}])
+def test_build_red_lexicon_refuses_impossible_options_and_writes_nothing(
+    tmp_path: Path, options: dict[str, float]
+) -> None:
+    out = tmp_path / "red.json"
+    with pytest.raises(CommandError):
+        call_command("build_red_lexicon", out=out, stdout=StringIO(), **options)
+    assert not out.exists()

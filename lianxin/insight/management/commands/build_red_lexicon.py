@@ -93,6 +93,10 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=OUTPUT)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 < options["recall"] <= 1:
+            raise CommandError("--recall must lie in (0, 1].")
+        if not options["c"] > 0:
+            raise CommandError("--c must be positive.")
         texts, red = _load([DATA / name for name in SOURCES])
         fitted = fit_red_ngrams(texts, red, recall=options["recall"], c=options["c"])
         out: Path = options["out"]
