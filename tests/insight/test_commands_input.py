@@ -34,3 +34,18 @@ def test_build_red_lexicon_refuses_impossible_options_and_writes_nothing(
     with pytest.raises(CommandError):
         call_command("build_red_lexicon", out=out, stdout=StringIO(), **options)
     assert not out.exists()
+
+
+def test_a_file_not_in_utf8_is_refused_with_a_message(tmp_path: Path) -> None:
+    """Ledgers exported from Excel are often GBK: both commands say so and leave nothing behind."""
+    source = tmp_path / "gbk.jsonl"
+    source.write_bytes(
+        json.dumps({"id": 1, "text": "食堂饭菜太差"}, ensure_ascii=False).encode("gbk") + b"\n"
+    )
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(CommandError, match="UTF-8"):
+        call_command("suggest", jsonl=str(source), out=str(out), stdout=StringIO(), stderr=StringIO())
+    assert list(tmp_path.iterdir()) == [source]
+    with pytest.raises(CommandError, match="UTF-8"):
+        train(source)
+    assert not SuggesterModel.objects.exists()

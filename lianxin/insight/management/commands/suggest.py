@@ -60,6 +60,9 @@ class Command(BaseCommand):
             if problems:
                 raise CommandError(_report(problems, source))
             os.replace(temp_name, target)
+        except UnicodeDecodeError:
+            Path(temp_name).unlink(missing_ok=True)
+            raise CommandError(f"{source} 不是 UTF-8 编码，请先转换为 UTF-8；未写出任何结果。") from None
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise

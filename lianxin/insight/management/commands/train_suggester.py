@@ -38,19 +38,22 @@ class Command(BaseCommand):
         categories = known_categories()
         rows: list[dict[str, Any]] = []
         problems: list[str] = []
-        with source.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    problems.append(f"第 {number} 行：不是有效的 JSON（{exc.msg}）")
-                    continue
-                found = row_problems(row, categories)
-                problems.extend(f"第 {number} 行：{p}" for p in found)
-                if not found:
-                    rows.append({"text": row["text"], "category": row["category"], "grade": row["grade"]})
+        try:
+            with source.open(encoding="utf-8") as lines:
+                for number, line in enumerate(lines, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        problems.append(f"第 {number} 行：不是有效的 JSON（{exc.msg}）")
+                        continue
+                    found = row_problems(row, categories)
+                    problems.extend(f"第 {number} 行：{p}" for p in found)
+                    if not found:
+                        rows.append({"text": row["text"], "category": row["category"], "grade": row["grade"]})
+        except UnicodeDecodeError:
+            raise CommandError(f"{source} 不是 UTF-8 编码，请先转换为 UTF-8；未训练、未保存。") from None
         if problems:
             shown = problems[:MAX_REPORTED]
             more = [f"……另有 {len(problems) - len(shown)} 处错误"] if len(problems) > len(shown) else []
