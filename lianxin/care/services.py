@@ -235,10 +235,13 @@ def life_event_raise(
     source: str,
     actor: UserLike | None = None,
     note: str = "",
+    responsible: str | None = None,
 ) -> LifeEvent:
     """Record an event that requires a talk or a visit, and make its due item. Staff entry passes the
     actor, whose scope must cover the person; roster imports, appeals and violation cases pass none.
-    A future date is accepted (a retirement known in advance); the deadline counts from it."""
+    A future date is accepted (a retirement known in advance); the deadline counts from it.
+    `responsible` overrides the rule's (Responsible.SECRETARY for events whose cause only the secretary
+    may know, such as an appeal)."""
     found = EventKind.objects.filter(code=kind, active=True).select_related("rule").first()
     if found is None or not hasattr(found, "rule"):
         raise ValidationError({"kind": _("未知的事件类型。")}, code="unknown_kind")
@@ -254,7 +257,7 @@ def life_event_raise(
     event = LifeEvent.objects.create(
         person=person, kind=found, date=date, source=source, note=note, created_by=real_actor
     )
-    responsible_kind, responsible_id = responsible_for(person, rule.responsible)
+    responsible_kind, responsible_id = responsible_for(person, responsible or rule.responsible)
     due = due_date_for(rule, date)
     item = DueItem.objects.create(
         event=event,

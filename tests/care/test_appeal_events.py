@@ -33,7 +33,8 @@ def test_an_orange_hardship_appeal_asks_for_a_visit_to_its_submitter(
     assert (event.person, event.kind_id, event.source) == (org.paired_person, "family_hardship", "appeal")
     assert appeal.number in event.note
     item = DueItem.objects.get()
-    assert item.action == "visit" and item.responsible == org.grid_member  # the person's contact
+    # The secretary, who may read the appeal; not the paired contact (the grid member), who may not.
+    assert item.action == "visit" and item.responsible == org.secretary_a
     # Graded again (orange → red): still one event.
     with django_capture_on_commit_callbacks(execute=True):
         appeal_triage(appeal=appeal, actor=org.secretary_a, category="hardship", grade="red")
@@ -56,3 +57,16 @@ def test_distress_asks_for_a_talk_and_ordinary_or_anonymous_appeals_raise_nothin
     )
     triaged(org, django_capture_on_commit_callbacks, category="wellbeing", grade="red", anonymous=True)
     assert LifeEvent.objects.count() == 1
+
+
+def test_a_complaint_about_management_conduct_approaches_no_one(
+    org: Org, django_capture_on_commit_callbacks: Any
+) -> None:
+    triaged(
+        org,
+        django_capture_on_commit_callbacks,
+        category="conduct",
+        grade="orange",
+        submitter=org.paired_person,
+    )
+    assert not LifeEvent.objects.exists() and not DueItem.objects.exists()
