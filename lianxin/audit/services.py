@@ -24,3 +24,22 @@ def access_log_record(
         ip_address=ip,
         channel=channel,
     )
+
+
+def access_log_record_many(
+    *,
+    actor: UserLike,
+    people: Iterable[Person],
+    sections: Iterable[str],
+    ip: str | None,
+    channel: str = "web",
+) -> int:
+    """One row per person shown on a list that reveals a restricted section (key status, for one), in a
+    single INSERT. Returns how many were written."""
+    who = actor if getattr(actor, "is_authenticated", False) else None
+    shown = sorted(set(sections))
+    rows = [
+        AccessLog(actor=who, person=person, sections=shown, ip_address=ip, channel=channel)
+        for person in people
+    ]
+    return len(AccessLog.objects.bulk_create(rows))

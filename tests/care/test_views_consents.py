@@ -87,3 +87,15 @@ def test_the_secretary_lifts_a_key_flag_and_the_person_is_no_longer_key(org: Org
     assert "王芳" not in client_for(org.secretary_a).get(reverse("key_people")).content.decode()
     assert client_for(org.secretary_a).post(url).status_code == 400
     assert KeyPersonFlag.objects.filter(closed_at__isnull=True).count() == 0
+
+
+def test_the_key_people_list_logs_each_person_it_shows(org: Org) -> None:
+    from lianxin.audit.models import AccessLog
+
+    plans.key_flag_open(actor=org.secretary_a, person=org.paired_person, reason="difficulty")
+    before = AccessLog.objects.count()
+    assert "王芳" in client_for(org.secretary_a).get(reverse("key_people")).content.decode()
+    logged = list(AccessLog.objects.order_by("-pk")[: AccessLog.objects.count() - before])
+    assert [(row.actor, row.person, row.sections) for row in logged] == [
+        (org.secretary_a, org.paired_person, ["key_person"])
+    ]

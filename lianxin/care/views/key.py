@@ -14,6 +14,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lianxin.audit.services import access_log_record_many, client_ip
 from lianxin.care import plans
 from lianxin.care.access import care_plan_for
 from lianxin.care.forms import CarePlanForm, KeyFlagForm, StepForm, TextForm
@@ -57,13 +58,24 @@ def key_people(request: HttpRequest) -> HttpResponse:
     flags = KeyPersonFlag.objects.none()
     for p in paths:
         flags |= KeyPersonFlag.objects.filter(person__unit__path__startswith=p)
-    flags = flags.filter(closed_at__isnull=True).select_related("person", "person__unit")[:LIST_SIZE]
+    shown = list(
+        flags.filter(closed_at__isnull=True)
+        .select_related("person", "person__unit")
+        .order_by("-opened_at", "-pk")[:LIST_SIZE]
+    )
+    # Key status is a restricted section: the list logs each person it shows, as the file does.
+    access_log_record_many(
+        actor=request.user,
+        people={f.person_id: f.person for f in shown}.values(),
+        sections=["key_person"],
+        ip=client_ip(request.META),
+    )
     care_plans = (
         care_plans_visible_to(request.user)
         .filter(closed_at__isnull=True)
         .select_related("person", "responsible")[:LIST_SIZE]
     )
-    return render(request, "care/key_people.html", {"flags": flags, "plans": care_plans})
+    return render(request, "care/key_people.html", {"flags": shown, "plans": care_plans})
 
 
 @require_http_methods(["GET", "POST"])
