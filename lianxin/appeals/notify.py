@@ -11,17 +11,13 @@ from django.utils.translation import gettext as _
 
 from lianxin.appeals.codes import Level
 from lianxin.appeals.models import Appeal, Notification
-from lianxin.org.models import Role, RoleAssignment
+from lianxin.org.models import Role, RoleAssignment, Unit
 
 LEVEL_ROLES = {
     Level.SECRETARY: Role.SECRETARY,
     Level.DEPARTMENT: Role.DEPARTMENT,
     Level.LEADERSHIP: Role.LEADERSHIP,
 }
-
-
-def _prefixes(path: str, steplen: int = 4) -> list[str]:
-    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
 
 
 def users_at_level(appeal: Appeal, level: int) -> list[int]:
@@ -31,9 +27,9 @@ def users_at_level(appeal: Appeal, level: int) -> list[int]:
     role = LEVEL_ROLES[Level(level)]
     return sorted(
         set(
-            RoleAssignment.objects.filter(role=role, unit__path__in=_prefixes(appeal.unit.path)).values_list(
-                "user_id", flat=True
-            )
+            RoleAssignment.objects.filter(
+                role=role, unit__path__in=Unit.ancestor_paths(appeal.unit.path)
+            ).values_list("user_id", flat=True)
         )
     )
 
@@ -58,7 +54,7 @@ class LevelDirectory:
         """The users holding the supervising role of `level` (secretary and above) at the unit with this
         path or above; other apps with their own escalation chains (care due items) use this."""
         paths = self._by_role[LEVEL_ROLES[Level(level)]]
-        return sorted({uid for prefix in _prefixes(unit_path) for uid in paths.get(prefix, ())})
+        return sorted({uid for prefix in Unit.ancestor_paths(unit_path) for uid in paths.get(prefix, ())})
 
 
 def level_message(appeal: Appeal, level: int, *, kind: str) -> str:

@@ -123,14 +123,10 @@ def categories() -> list[Category]:
     return list(Category.objects.filter(active=True).order_by("order", "code"))
 
 
-def _ancestor_paths(unit: Unit) -> list[str]:
-    return [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
-
-
 def handler_choices(appeal: Appeal) -> QuerySet[Any]:
     """Users with a staff role at the appeal's unit, above it or below it; capped to keep the select short."""
     user_model = get_user_model()
-    where = Q(role_assignments__unit__path__in=_ancestor_paths(appeal.unit)) | Q(
+    where = Q(role_assignments__unit__path__in=Unit.ancestor_paths(appeal.unit.path)) | Q(
         role_assignments__unit__path__startswith=appeal.unit.path
     )
     ids = list(

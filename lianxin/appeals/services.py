@@ -112,8 +112,9 @@ def _locked(appeal: Appeal) -> Appeal:
 
 def _chain(unit: Unit) -> list[Unit]:
     """The unit and its ancestors, nearest first, with their kinds: one query."""
-    prefixes = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
-    return list(Unit.objects.filter(path__in=prefixes).select_related("kind").order_by("-depth"))
+    return list(
+        Unit.objects.filter(path__in=Unit.ancestor_paths(unit.path)).select_related("kind").order_by("-depth")
+    )
 
 
 def branch_of(unit: Unit) -> Unit:

@@ -21,10 +21,6 @@ from lianxin.org.workdays import end_of_day
 EVENT_OF_CHANGE = {"joined": "newly_joined", "moved": "job_change", "retired": "retirement"}
 
 
-def _prefixes(path: str) -> list[str]:
-    return [path[:i] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
-
-
 def life_events_from_roster(*, changes: list[RosterChange]) -> int:
     """Raise the events and their due items for the changes; kinds an administrator retired are
     skipped. Returns how many events were raised."""
@@ -50,7 +46,7 @@ def life_events_from_roster(*, changes: list[RosterChange]) -> int:
         .values_list("person_id", "contact__user_id")
     ):
         contact_of.setdefault(person_id, user_id)
-    prefixes = {p for person in people.values() for p in _prefixes(person.unit.path)}
+    prefixes = {p for person in people.values() for p in Unit.ancestor_paths(person.unit.path)}
     secretary_at: dict[str, int] = {}
     for path, user_id in (
         RoleAssignment.objects.filter(role=Role.SECRETARY, unit__path__in=prefixes)
@@ -62,7 +58,7 @@ def life_events_from_roster(*, changes: list[RosterChange]) -> int:
     def responsible(person: Person, rule_responsible: str) -> tuple[str, int | None]:
         if rule_responsible == Responsible.CONTACT and person.pk in contact_of:
             return Responsible.CONTACT, contact_of[person.pk]
-        for path in reversed(_prefixes(person.unit.path)):
+        for path in reversed(Unit.ancestor_paths(person.unit.path)):
             if path in secretary_at:
                 return Responsible.SECRETARY, secretary_at[path]
         return Responsible.SECRETARY, None

@@ -25,7 +25,7 @@ from lianxin.care.models import (
     ViolationCase,
 )
 from lianxin.org.models import SENSITIVE_ROLES, Person, Role
-from lianxin.org.scope import UserLike, own_person_id, people_visible_to, scope_paths
+from lianxin.org.scope import UserLike, own_person_id, paths_q, people_visible_to, scope_paths
 
 COUNSELLOR_ROLES = frozenset({Role.COUNSELLOR})
 
@@ -36,13 +36,6 @@ def _authenticated(user: UserLike) -> bool:
 
 def _under(paths: list[str], unit_path: str) -> bool:
     return any(unit_path.startswith(p) for p in paths)
-
-
-def _paths_q(paths: list[str], prefix: str) -> Q:
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(**{f"{prefix}path__startswith": path})
-    return q
 
 
 def supervises(user: UserLike, person: Person) -> bool:
@@ -88,7 +81,7 @@ def due_items_visible_to(user: UserLike) -> QuerySet[DueItem]:
     if not _authenticated(user):
         return DueItem.objects.none()
     return DueItem.objects.filter(
-        Q(responsible=user) | _paths_q(scope_paths(user, SENSITIVE_ROLES), "person__unit__")
+        Q(responsible=user) | paths_q(scope_paths(user, SENSITIVE_ROLES), "person__unit__")
     )
 
 
@@ -96,7 +89,7 @@ def life_events_visible_to(user: UserLike) -> QuerySet[LifeEvent]:
     if not _authenticated(user):
         return LifeEvent.objects.none()
     return LifeEvent.objects.filter(
-        Q(due_item__responsible=user) | _paths_q(scope_paths(user, SENSITIVE_ROLES), "person__unit__")
+        Q(due_item__responsible=user) | paths_q(scope_paths(user, SENSITIVE_ROLES), "person__unit__")
     )
 
 
@@ -108,7 +101,7 @@ def can_see_key_status(user: UserLike, person: Person) -> bool:
 
 
 def _sensitive_or_self(user: UserLike, relation: str) -> Q:
-    q = _paths_q(scope_paths(user, SENSITIVE_ROLES), "person__unit__") | Q(**{relation: user})
+    q = paths_q(scope_paths(user, SENSITIVE_ROLES), "person__unit__") | Q(**{relation: user})
     me = own_person_id(user)
     if me is not None:
         q |= Q(person_id=me)
@@ -135,7 +128,7 @@ def referrals_visible_to(user: UserLike) -> QuerySet[CounsellingReferral]:
     if not _authenticated(user):
         return CounsellingReferral.objects.none()
     paths = scope_paths(user, SENSITIVE_ROLES | COUNSELLOR_ROLES)
-    q = _paths_q(paths, "person__unit__") | Q(requested_by=user)
+    q = paths_q(paths, "person__unit__") | Q(requested_by=user)
     me = own_person_id(user)
     if me is not None:
         q |= Q(person_id=me)

@@ -189,14 +189,12 @@ def contact_record(
 # --- life events and due items ----------------------------------------------------------------------
 
 
-def _prefixes(path: str) -> list[str]:
-    return [path[:i] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
-
-
 def branch_secretary(person: Person) -> int | None:
     """The user holding the secretary role nearest above the person's unit."""
     uid: int | None = (
-        RoleAssignment.objects.filter(role=Role.SECRETARY, unit__path__in=_prefixes(person.unit.path))
+        RoleAssignment.objects.filter(
+            role=Role.SECRETARY, unit__path__in=Unit.ancestor_paths(person.unit.path)
+        )
         .order_by("-unit__depth", "pk")
         .values_list("user_id", flat=True)
         .first()

@@ -38,16 +38,12 @@ def runs(user: UserLike, meeting: Meeting) -> bool:
     return any(meeting.unit.path.startswith(p) for p in scope_paths(user, SENSITIVE_ROLES))
 
 
-def _prefixes(path: str) -> list[str]:
-    return [path[:i] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
-
-
 def people_for(meeting: Meeting) -> QuerySet[Any]:
     """Who may attend or be charged with a decision: active users holding a working role in the meeting's
     unit, below it, or above it (the department and leadership)."""
     unit_path = meeting.unit.path
     holders = RoleAssignment.objects.filter(role__in=list(SCOPE_ROLES)).filter(
-        Q(unit__path__startswith=unit_path) | Q(unit__path__in=_prefixes(unit_path))
+        Q(unit__path__startswith=unit_path) | Q(unit__path__in=Unit.ancestor_paths(unit_path))
     )
     return (
         get_user_model()

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from lianxin.insight.codes import OPEN_WARNING_STATES, WarningLevel, WarningSour
 from lianxin.insight.models import Warning
 from lianxin.insight.warnings import warnings_visible_to
 from lianxin.org.models import SENSITIVE_ROLES, Role, Unit
-from lianxin.org.scope import UserLike, roles_of, scope_paths
+from lianxin.org.scope import UserLike, paths_q, roles_of, scope_paths
 
 LIST_SIZE = 8
 LEADER_ROLES = frozenset({Role.LEADERSHIP, Role.DEPARTMENT})
@@ -33,13 +33,6 @@ class LeaderPage:
     month: dt.date
     reports_waiting: list[Any] = field(default_factory=list)
     reports_missing: list[Unit] = field(default_factory=list)
-
-
-def _subtree_q(paths: list[str], prefix: str) -> Q:
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(**{f"{prefix}path__startswith": path})
-    return q
 
 
 def previous_month(today: dt.date) -> dt.date:
@@ -67,10 +60,10 @@ def leader_page(user: UserLike, *, now: dt.datetime | None = None) -> LeaderPage
         .order_by("-opened_at", "-pk")[:LIST_SIZE]
     )
 
-    branches = list(Unit.objects.filter(_subtree_q(paths, "")).filter(kind__is_branch=True).order_by("path"))
+    branches = list(Unit.objects.filter(paths_q(paths, "")).filter(kind__is_branch=True).order_by("path"))
     overdue_rows = (
         Appeal.objects.overdue(moment)
-        .filter(_subtree_q(paths, "unit__"))
+        .filter(paths_q(paths, "unit__"))
         .order_by()
         .values_list("unit__path")
         .annotate(n=Count("pk"))
@@ -92,7 +85,7 @@ def leader_page(user: UserLike, *, now: dt.datetime | None = None) -> LeaderPage
         from lianxin.reports.models import Report, ReportStatus
     except ImportError:  # pragma: no cover - the reports capability is optional
         return page
-    in_scope = Report.objects.filter(_subtree_q(paths, "unit__"))
+    in_scope = Report.objects.filter(paths_q(paths, "unit__"))
     page.reports_waiting = list(
         in_scope.filter(status=ReportStatus.SUBMITTED)
         .select_related("unit")

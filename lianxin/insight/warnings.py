@@ -213,8 +213,7 @@ def responsible_candidates(warning: Warning) -> QuerySet[Any]:
     person's paired contacts. A warning that tells a person's key status (重点人员) goes only to the
     secretary and above, who alone may know it."""
     path = warning.unit.path
-    step = Unit.steplen
-    ancestors = [path[:end] for end in range(step, len(path) + 1, step)]
+    ancestors = Unit.ancestor_paths(path)
     key_status = warning.rule in KEY_STATUS_RULES
     roles = SENSITIVE_ROLES if key_status else RESPONSIBLE_ROLES
     user_ids = RoleAssignment.objects.filter(role__in=list(roles)).filter(

@@ -62,6 +62,11 @@ class Unit(MP_Node):
             return f"{self.name}（{self.party_name}）"
         return self.name
 
+    @classmethod
+    def ancestor_paths(cls, path: str) -> list[str]:
+        """The paths of the unit at `path` and of every unit above it, from the root down."""
+        return [path[:end] for end in range(cls.steplen, len(path) + 1, cls.steplen)]
+
     def subtree_q(self, prefix: str = "") -> Q:
         """A filter for rows whose unit lies in this unit's subtree; prefix is the path to the unit."""
         return Q(**{f"{prefix}path__startswith": self.path})

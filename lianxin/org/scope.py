@@ -75,6 +75,11 @@ def _paths_q(paths: list[str], prefix: str) -> Q | None:
     return q
 
 
+def paths_q(paths: list[str], prefix: str = "") -> Q:
+    """Rows whose unit (reached through `prefix`) lies in any of the subtrees; nothing when there are none."""
+    return _paths_q(paths, prefix) or Q(pk__in=[])
+
+
 def units_visible_to(user: UserLike) -> QuerySet[Unit]:
     q = _paths_q(scope_paths(user), "")
     return Unit.objects.filter(q) if q is not None else Unit.objects.none()

@@ -176,10 +176,6 @@ class Contacts:
         )
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    return [path[:end] for end in range(Unit.steplen, len(path) + 1, Unit.steplen)]
-
-
 def contacts_of(person: Person) -> Contacts:
     """Three queries whatever the depth of the tree."""
     today = timezone.localdate()
@@ -189,7 +185,7 @@ def contacts_of(person: Person) -> Contacts:
         .select_related("contact", "contact__unit")
         .order_by("start_date", "pk")
     )
-    paths = _ancestor_paths(person.unit.path)
+    paths = Unit.ancestor_paths(person.unit.path)
     # The nearest grid at or above the person's unit.
     grid = (
         Unit.objects.filter(path__in=paths, is_grid=True)

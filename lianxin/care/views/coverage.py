@@ -19,6 +19,13 @@ from lianxin.org.scope import has_role, scope_paths, units_visible_to
 PAGE_SIZE = 50
 
 
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
 @require_GET
 @login_required
 def my_people_page(request: HttpRequest) -> HttpResponse:
@@ -39,10 +46,7 @@ def care_coverage(request: HttpRequest) -> HttpResponse:
     paths = scope_paths(request.user, SCOPE_ROLES)
     if not paths:
         raise Http404("coverage")
-    try:
-        number = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        number = 1
+    number = _page_number(request)
     days = uncontacted_days()
     pages = [
         coverage_page(unit, page=number, size=PAGE_SIZE, days=days)
@@ -66,10 +70,7 @@ def uncontacted_page(request: HttpRequest, unit_id: int) -> HttpResponse:
         raise Http404("uncontacted")
     unit = get_object_or_404(units_visible_to(request.user), pk=unit_id)
     days = uncontacted_days()
-    try:
-        number = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        number = 1
+    number = _page_number(request)
     start = (number - 1) * PAGE_SIZE
     found = list(
         uncontacted(unit, days)
