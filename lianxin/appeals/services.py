@@ -30,7 +30,7 @@ from lianxin.appeals.codes import (
 )
 from lianxin.appeals.models import MAX_TEXT, Appeal, AppealEvent, Category, GradeRule, Notification
 from lianxin.appeals.notify import LevelDirectory, level_message, notify_level, notify_red
-from lianxin.appeals.triage import suggest
+from lianxin.appeals.triage import evidence_json, suggest
 from lianxin.org.models import Person, Unit
 from lianxin.org.scope import UserLike
 from lianxin.org.workdays import deadline_after
@@ -197,7 +197,7 @@ def appeal_submit(
         "last_activity_at": moment,
         "suggested_category": suggestion.category if suggestion else "",
         "suggested_grade": suggestion.grade if suggestion else "",
-        "suggestion_evidence": list(suggestion.evidence) if suggestion and suggestion.evidence else None,
+        "suggestion_evidence": evidence_json(suggestion),
     }
     for _attempt in range(5):
         try:

@@ -17,6 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,6 +30,7 @@ from lianxin.appeals.codes import EventKind, Grade, State
 from lianxin.appeals.models import Appeal, Category, Notification
 from lianxin.appeals.notify import notifications_mark_read
 from lianxin.appeals.scope import appeals_visible_to, can_supervise
+from lianxin.appeals.triage import evidence_items
 from lianxin.org.models import SENSITIVE_ROLES
 from lianxin.org.scope import UserLike, scope_paths
 
@@ -132,6 +135,30 @@ def _available(user: UserLike, appeal: Appeal, supervisor: bool) -> list[Action]
     return offered
 
 
+def highlight(text: str, words: list[str]) -> SafeString:
+    """The text, escaped, with every occurrence of the evidence words marked and line breaks kept."""
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        start = text.find(word) if word else -1
+        while start >= 0:
+            spans.append((start, start + len(word)))
+            start = text.find(word, start + len(word))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    pieces: list[str] = []
+    at = 0
+    for start, end in merged:
+        pieces.append(escape(text[at:start]))
+        pieces.append(f'<mark class="lx-evidence">{escape(text[start:end])}</mark>')
+        at = end
+    pieces.append(escape(text[at:]))
+    return mark_safe("".join(pieces).replace("\r\n", "\n").replace("\n", "<br>"))  # noqa: S308 - escaped above
+
+
 def _form(action: Action, appeal: Appeal, data: Any = None) -> forms.Form:
     kwargs: dict[str, Any] = {}
     initial: dict[str, Any] = {}
@@ -140,7 +167,8 @@ def _form(action: Action, appeal: Appeal, data: Any = None) -> forms.Form:
     if action.key == "triage":
         initial = {
             "category": appeal.category_id or appeal.suggested_category or None,
-            "grade": appeal.grade or appeal.suggested_grade or None,
+            # Red is never pre-selected: the handler chooses it, and the alert follows that choice.
+            "grade": appeal.grade or (appeal.suggested_grade if appeal.suggested_grade != Grade.RED else None),
             "track": appeal.track,
         }
     elif action.key == "assign":
@@ -187,6 +215,7 @@ def _render_detail(
     suggested_category = (
         Category.objects.filter(code=appeal.suggested_category).first() if appeal.suggested_category else None
     )
+    evidence, confidence = evidence_items(appeal.suggestion_evidence)
     now = timezone.now()
     response_late = (
         appeal.first_response_at is None
@@ -208,8 +237,11 @@ def _render_detail(
         "suggested_grade": Grade(appeal.suggested_grade).label
         if appeal.suggested_grade in Grade.values
         else "",
-        # The words that led to the suggestion, shown beside it so the handler can judge it.
-        "suggestion_evidence": [w for w in appeal.suggestion_evidence or [] if isinstance(w, str)][:8],
+        # The words that led to the suggestion with their reasons, shown beside it and marked in the text.
+        "suggestion_evidence": evidence[:8],
+        "suggestion_confidence": round(confidence * 100) if confidence is not None else None,
+        "red_label": Grade.RED.label,
+        "original_marked": highlight(appeal.text, [item["word"] for item in evidence]),
         "merged_into": appeal.merged_into.number if appeal.merged_into_id and appeal.merged_into else "",
         "response_late": response_late,
         "events": events,

@@ -12,8 +12,6 @@ and broad, and exclusions only remove the well-known harmless uses."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from lianxin.insight.suggest import rednet
@@ -1086,16 +1084,7 @@ def add_defaults(apps: Any, schema_editor: Any) -> None:
         )
 
 
-# The red-signal string weights (see `manage.py build_red_lexicon`), loaded by migration 0006.
-RED_STRINGS = Path(__file__).resolve().parent / "red_ngrams.json"
-RED_STRINGS_NOTE = "红线字串权重（由标注诉求拟合，见 build_red_lexicon）"
-
-
-def red_string_rows() -> list[tuple[str, str, str, str, float, str]]:
-    weights = json.loads(RED_STRINGS.read_text(encoding="utf-8"))["weights"]
-    return [("ngram", gram, "", "red", float(weight), RED_STRINGS_NOTE) for gram, weight in weights.items()]
-
-
 def shipped_rules() -> list[tuple[str, str, str, str, float, str]]:
-    """Everything the lexicon ships with: the hand-written rules and the red-signal string weights."""
-    return [*RULES, *red_string_rows()]
+    """Everything the lexicon ships with. (The character-string weights it once held are retired: the red
+    model in redmodel.py decides red.)"""
+    return list(RULES)

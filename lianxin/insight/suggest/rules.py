@@ -15,10 +15,11 @@ How a text is scored:
 - Grade: red when red reaches RED_AT, else orange when orange reaches ORANGE_AT, else blue when blue reaches
   BLUE_AT and outweighs yellow, else yellow (an ordinary personal appeal).
 - Category: the highest score; ties go to the first in CATEGORY_ORDER; "other" when nothing matched.
-- Red-signal strings (kind "ngram"): weights of strings of one to three characters, fitted on labelled
-  appeals (`manage.py build_red_lexicon`); a text whose distinct strings add up to RED_AT is red too, with
-  its strongest strings as evidence. They generalise to wording no hand-written rule foresaw.
-- Evidence: the matched words as written in the text, red evidence first.
+- Red is decided by the red model (`redmodel.py`): the red families that matched, the hand red score and
+  the words of the text outside the exclusions' spans go into a linear model fitted on real wording; without
+  a model the hand score decides (red when it reaches RED_AT). Rows of the retired kind "ngram" are ignored.
+- Evidence: for red, at most five readable words or phrases with their reason; otherwise the matched words as
+  written in the text. Never punctuation, a bare function character or a single character.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lianxin.appeals.triage import Suggestion
+from lianxin.insight.suggest.redmodel import MAX_EVIDENCE, Evidence, HandCues, RedModel, readable, shipped_model
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +129,7 @@ class Rule:
     category: str = ""
     grade: str = ""
     weight: float = 1.0
+    note: str = ""
 
 
 @dataclass
@@ -137,24 +140,29 @@ class Scores:
     grades: dict[str, float] = field(default_factory=dict)
     # (start, end, rule) for every match that counted, in text order.
     hits: list[tuple[int, int, Rule]] = field(default_factory=list)
+    # (start, end, rule) for every exclusion that matched.
+    exclusions: list[tuple[int, int, Rule]] = field(default_factory=list)
 
 
 def _as_rule(row: Any) -> Rule | None:
     if isinstance(row, Rule):
         return row
+    note: Any = ""
     if isinstance(row, tuple | list):
         kind, pattern, category, grade, weight = row[:5]
+        note = row[5] if len(row) > 5 and isinstance(row[5], str) else ""
     else:
         if not getattr(row, "active", True):
             return None
-        kind, pattern, category, grade, weight = (
+        kind, pattern, category, grade, weight, note = (
             row.kind,
             row.pattern,
             row.category,
             row.grade,
             row.weight,
+            getattr(row, "note", ""),
         )
-    return Rule(str(kind), str(pattern), str(category or ""), str(grade or ""), float(weight))
+    return Rule(str(kind), str(pattern), str(category or ""), str(grade or ""), float(weight), str(note or ""))
 
 
 def _anchors(pattern: str) -> frozenset[str] | None:
@@ -254,21 +262,16 @@ def _anchors(pattern: str) -> frozenset[str] | None:
 class RuleSet:
     """The compiled lexicon. Immutable; build a new one when the rules change."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], red_model: RedModel | None = None) -> None:
+        self.red_model = red_model
         self.rules: list[Rule] = []
-        # The red-signal string weights (kind "ngram", see `manage.py build_red_lexicon`): their own sum.
-        self._red_grams: dict[str, float] = {}
         keywords: dict[str, list[Rule]] = {}
         regexes: dict[str, tuple[re.Pattern[str], list[Rule]]] = {}
         for rule in rules:
             if not rule.pattern or rule.weight == 0 or (rule.grade and rule.grade not in GRADES):
                 continue
             if rule.kind == "ngram":
-                gram = normalise(rule.pattern)
-                if gram and rule.grade == "red":
-                    self._red_grams[gram] = self._red_grams.get(gram, 0.0) + rule.weight
-                    self.rules.append(rule)
-                continue
+                continue  # the retired red-signal strings: the red model decides red now
             if rule.kind == "regex":
                 if rule.pattern not in regexes:
                     try:
@@ -365,6 +368,7 @@ class RuleSet:
         categories = result.categories
         grades = result.grades
         counted: set[int] = set()
+        result.exclusions = sorted(exclusions, key=lambda f: (f[0], f[1]))
         for start, end, rule in sorted(found, key=lambda f: (f[0], f[1])):
             if rule.weight < 0:
                 continue
@@ -389,40 +393,39 @@ class RuleSet:
                 categories[category] = categories.get(category, 0.0) + weight
             if grade:
                 grades[grade] = grades.get(grade, 0.0) + weight
-            result.hits.append((start, end, Rule(rule.kind, rule.pattern, category, grade, rule.weight)))
+            result.hits.append((start, end, Rule(rule.kind, rule.pattern, category, grade, rule.weight, rule.note)))
         return norm, result
 
-    def red_strings(self, norm: str) -> tuple[float, list[tuple[int, int]]]:
-        """The red-signal strings' score of a normalised text (each distinct string of one to three
-        characters counted once) and the spans of the strongest positive ones, merged where they touch."""
-        if not self._red_grams:
-            return 0.0, []
-        seen: dict[str, int] = {}
-        for size in (1, 2, 3):
-            for start in range(len(norm) - size + 1):
-                gram = norm[start : start + size]
-                if gram in self._red_grams and gram not in seen:
-                    seen[gram] = start
-        score = sum(self._red_grams[g] for g in seen)
-        strongest = sorted((g for g in seen if self._red_grams[g] > 0), key=lambda g: -self._red_grams[g])[:4]
-        spans: list[tuple[int, int]] = []
-        for start, end in sorted((seen[g], seen[g] + len(g)) for g in strongest):
-            if spans and start <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-            else:
-                spans.append((start, end))
-        return score, spans
+    @staticmethod
+    def cues(scores: Scores) -> HandCues:
+        """What the red model reads from the lexicon: the red families that matched with their spans, the hand
+        red score, and the spans the red exclusions hide from it."""
+        families: dict[str, list[tuple[int, int]]] = {}
+        for start, end, rule in scores.hits:
+            if rule.grade == "red":
+                families.setdefault(rule.note or rule.pattern, []).append((start, end))
+        hidden = [
+            (start, end)
+            for start, end, rule in scores.exclusions
+            if rule.grade == "red" or (not rule.grade and not rule.category)
+        ]
+        return HandCues(families=families, score=scores.grades.get("red", 0.0), hidden=hidden)
 
     def suggest(self, text: str) -> Suggestion:
         norm, scores = self.scores(text)
         grades = scores.grades
-        strings, spans = self.red_strings(norm)
-        if grades.get("red", 0.0) < RED_AT and strings >= RED_AT:
-            # Red from the string weights alone: their strongest strings are the evidence.
-            for start, end in spans:
-                scores.hits.append((start, end, Rule("ngram", norm[start:end], "", "red", 1.0)))
-            grades["red"] = max(grades.get("red", 0.0), RED_AT)
-        if grades.get("red", 0.0) >= RED_AT:
+        cues = self.cues(scores)
+        model = self.red_model
+        confidence: float | None = None
+        red_evidence: list[Evidence] = []
+        if model is not None:
+            decision = model.decide(text, norm, cues)
+            red = decision.red
+            confidence = round(decision.probability, 3) if red else None
+            red_evidence = decision.evidence
+        else:
+            red = cues.score >= RED_AT
+        if red:
             grade = "red"
         elif grades.get("orange", 0.0) >= ORANGE_AT:
             grade = "orange"
@@ -436,6 +439,17 @@ class RuleSet:
             value = scores.categories.get(code, 0.0)
             if value > best:
                 category, best = code, value
+        if red and model is not None:
+            evidence = [ev.word for ev in red_evidence]
+            reasons = {ev.word: ev.reason for ev in red_evidence}
+            for word in self._evidence(text, norm, scores, "", category):
+                if len(evidence) >= MAX_EVIDENCE:
+                    break
+                if not any(word in taken or taken in word for taken in evidence):
+                    evidence.append(word)
+            return Suggestion(
+                category=category, grade=grade, evidence=evidence, reasons=reasons, confidence=confidence
+            )
         return Suggestion(
             category=category, grade=grade, evidence=self._evidence(text, norm, scores, grade, category)
         )
@@ -463,17 +477,21 @@ class RuleSet:
         positions = _positions(text) if len(norm) != len(text) else None
         words: list[str] = []
         for start, end in spans:
-            word = text[start:end] if positions is None else text[positions[start] : positions[end - 1] + 1]
-            if word not in words:
+            word = readable(text[start:end] if positions is None else text[positions[start] : positions[end - 1] + 1])
+            if word and word not in words:
                 words.append(word)
         return words
 
 
-def compile_rules(rows: Iterable[Any]) -> RuleSet:
+_SHIPPED: Any = object()
+
+
+def compile_rules(rows: Iterable[Any], red_model: RedModel | None = _SHIPPED) -> RuleSet:
     """Compile rules given as LexiconRule rows (inactive ones are skipped), `Rule`s, or tuples
-    (kind, pattern, category, grade, weight, ...) such as lexicon_data.RULES."""
+    (kind, pattern, category, grade, weight, note) such as lexicon_data.RULES. Red is decided by the shipped
+    red model unless another (or None: the hand score alone) is given."""
     rules = [rule for rule in map(_as_rule, rows) if rule is not None]
-    return RuleSet(rules)
+    return RuleSet(rules, shipped_model() if red_model is _SHIPPED else red_model)
 
 
 # ---- the process's compiled copy of the active rules ----
@@ -488,7 +506,7 @@ def _active_rows() -> list[tuple[Any, ...]]:
     return list(
         LexiconRule.objects.filter(active=True)
         .order_by("pk")
-        .values_list("kind", "pattern", "category", "grade", "weight", "pk")
+        .values_list("kind", "pattern", "category", "grade", "weight", "note", "pk")
     )
 
 
