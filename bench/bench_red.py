@@ -73,7 +73,10 @@ def main() -> None:
     print("\nheld-out real text (never fitted on)")
     for name, (label, sign, target) in TARGETS.items():
         row = figures[name]
-        print(f"  {label:52} {row['rate']:6.1%}  ({row['red']}/{row['n']})  {verdict(row['rate'], sign, target)}")
+        print(
+            f"  {label:52} {row['rate']:6.1%}  ({row['red']}/{row['n']})  "
+            f"{verdict(row['rate'], sign, target)}"
+        )
     print(f"  {'red suggestions with unreadable evidence':52} {figures['unreadable_evidence']:6.1%}")
 
     rows = [json.loads(line) for line in (ROOT / "tests/insight/data/eval.jsonl").open(encoding="utf-8")]

@@ -32,7 +32,8 @@ def evidence_json(found: Suggestion | None) -> dict[str, Any] | None:
 
 
 def evidence_items(stored: Any) -> tuple[list[dict[str, str]], float | None]:
-    """The kept evidence as [{"word", "reason"}] and the confidence; also reads the older plain list of words."""
+    """The kept evidence as [{"word", "reason"}] and the confidence; also reads the older plain list of
+    words."""
     if isinstance(stored, dict):
         words = stored.get("words") or []
         confidence = stored.get("confidence")

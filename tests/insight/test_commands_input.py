@@ -1,4 +1,4 @@
-"""Bad input to train_suggester and build_red_lexicon is refused with a message, nothing saved or written."""
+"""Bad input to train_suggester and train_red_model is refused with a message, nothing saved or written."""
 
 from __future__ import annotations
 
@@ -26,13 +26,21 @@ def test_train_suggester_reports_a_list_or_object_label_by_its_line(tmp_path: Pa
     assert not SuggesterModel.objects.exists()
 
 
-@pytest.mark.parametrize("options", [{"recall": 1.5}, {"recall": 0.0}, {"c": 0.0}])
-def test_build_red_lexicon_refuses_impossible_options_and_writes_nothing(
-    tmp_path: Path, options: dict[str, float]
-) -> None:
+def test_train_red_model_refuses_a_folder_without_the_real_sources_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "sos_dev.jsonl").write_text('{"text": "x", "level": 7}\n', encoding="utf-8")
     out = tmp_path / "red.json"
-    with pytest.raises(CommandError):
-        call_command("build_red_lexicon", out=out, stdout=StringIO(), **options)
+    with pytest.raises(CommandError, match="missing") as caught:
+        call_command("train_red_model", real=str(tmp_path), out=str(out), stdout=StringIO())
+    assert "gov_dev.jsonl" in str(caught.value)
+    assert not out.exists()
+
+
+def test_train_red_model_refuses_unreadable_rows_and_writes_nothing(tmp_path: Path) -> None:
+    for name in ("sos_dev.jsonl", "die_dev.jsonl", "weibo_dev.jsonl", "gov_dev.jsonl", "cold_dev.jsonl"):
+        (tmp_path / name).write_text('{"text": "x"}\n', encoding="utf-8")  # no level, no label
+    out = tmp_path / "red.json"
+    with pytest.raises(CommandError, match="could not fit"):
+        call_command("train_red_model", real=str(tmp_path), out=str(out), stdout=StringIO())
     assert not out.exists()
 
 

@@ -124,7 +124,9 @@ def test_suggestions_never_change_an_appeal_without_a_persons_confirmation(
     # Only the suggestion and its words are stored.
     assert appeal.suggested_grade == Grade.RED
     assert appeal.suggested_category
-    assert appeal.suggestion_evidence and all(isinstance(w, str) for w in appeal.suggestion_evidence)
+    assert appeal.suggestion_evidence and all(
+        isinstance(w["word"], str) for w in appeal.suggestion_evidence["words"]
+    )
     assert appeal.category is None and appeal.grade == ""
     assert appeal.response_due is None and appeal.closure_due is None
     assert not appeal.events.filter(kind__in=[EventKind.TRIAGED, EventKind.ALERTED]).exists()
@@ -148,7 +150,7 @@ def test_the_handler_sees_the_suggestion_with_its_words_and_decides(org: Org) ->
     assert response.status_code == 200
     html = response.content.decode()
     assert "系统建议（须由办理人确认）" in html and "红 I" in html
-    assert "依据词语" in html and all(word in html for word in words)
+    assert "依据：" in html and all(word in html for word in words)
     # The page only proposes; the appeal is unchanged until the handler submits the triage.
     assert Appeal.objects.get(pk=appeal.pk).grade == ""
     # Someone outside the appeal's scope sees neither the appeal nor its suggestion.

@@ -170,15 +170,3 @@ def test_an_administrator_adds_a_cue(shipped: rules.RuleSet) -> None:
     assert before != "red"
     assert rules.rules_suggest(text).grade == "red"
     rules.forget_rules()
-
-
-def test_throughput(shipped: rules.RuleSet) -> None:
-    import time
-
-    texts = [(row["text"] * 4)[:100] for row in _rows("history.jsonl")]
-    start = time.perf_counter()
-    for text in texts:
-        shipped.suggest(text)
-    rate = len(texts) / (time.perf_counter() - start)
-    print(f"\n{rate:.0f} appeals/s of 100 characters")
-    assert rate >= 1000  # the target is 5,000/s on an idle core; the shared test machine is busy

@@ -168,7 +168,8 @@ def _form(action: Action, appeal: Appeal, data: Any = None) -> forms.Form:
         initial = {
             "category": appeal.category_id or appeal.suggested_category or None,
             # Red is never pre-selected: the handler chooses it, and the alert follows that choice.
-            "grade": appeal.grade or (appeal.suggested_grade if appeal.suggested_grade != Grade.RED else None),
+            "grade": appeal.grade
+            or (appeal.suggested_grade if appeal.suggested_grade != Grade.RED else None),
             "track": appeal.track,
         }
     elif action.key == "assign":

@@ -5,9 +5,11 @@ Red pages the branch secretary and leadership at once, so it must be right for t
   neighbouring words is a feature (tf-idf, sublinear, l2-normalised). Words carry meaning across styles where
   character strings learned the style of whoever wrote the examples.
 - The hand-written cue families (the lexicon's red rules and the red net) are features too: each family that
-  matched is one feature, and so is the hand score reaching 2 and 4. The weights say how far each family can be
+  matched is one feature, and so is the hand score reaching 2 and 4. The weights say how far each family can
+  be
   trusted on real wording; a family an administrator adds later still counts through the hand score.
-- The lexicon's exclusions hide their words from the model as well: "想死你了", "跳楼价" and a sentence that is
+- The lexicon's exclusions hide their words from the model as well: "想死你了", "跳楼价" and a sentence that
+  is
   a hypothetical, a drill or someone else's story add nothing, in either layer.
 - Fitted by `manage.py train_red_model` on real public text (risk posts against ordinary posts, messages to
   a government board and comments) together with the project's labelled appeals in every class, so that
@@ -46,15 +48,18 @@ FUNCTION_CHARS = frozenset(
     "一不没有人要会能可说去来上下中里后前时地得所以因为如果就是别啦呀哦嘛吧呢啊哈嗯"
 )
 # Particles a span never starts with ("在江边坐着" reads as "江边坐着"); negation is kept ("不想活了").
-LEADING_PARTICLES = frozenset("的了在还也就都是和与而又很呢吗吧啊着过把被给让从向对于之其或及但却才再更最太已这那啦呀哦嘛哈嗯")
+LEADING_PARTICLES = frozenset(
+    "的了在还也就都是和与而又很呢吗吧啊着过把被给让从向对于之其或及但却才再更最太已这那啦呀哦嘛哈嗯"
+)
 # Common words that carry no signal of their own, never shown as evidence however the model weighs them.
 PLAIN_WORDS = frozenset(
-    "自己 我们 你们 他们 她们 什么 这样 那样 真的 就是 还是 但是 因为 所以 没有 可以 一个 这个 那个 现在 今天 "
-    "明天 大家 时候 知道 觉得 怎么 为什么 一下 一直 已经 还有 如果 不是 这么 那么 这些 那些 东西 事情 感觉".split()
+    "自己 我们 你们 他们 她们 什么 这样 那样 真的 就是 还是 但是 因为 所以 没有 可以 一个 这个 "
+    "那个 现在 今天 明天 大家 时候 知道 觉得 怎么 为什么 一下 一直 已经 还有 如果 不是 这么 "
+    "那么 这些 那些 东西 事情 感觉".split()
 )
 _NOT_A_WORD = re.compile(r"^[\W\d_a-zA-Z]+$")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
-_BREAK = re.compile(r"[\s,.!?;:，。！？；：、]")
+_BREAK = re.compile(r"[,.!?;:，。！？；：、\n]")
 # A cue's span longer than this (a regular expression with a gap) is shown as the strong words inside it.
 MAX_WORD = 10
 # Only words among this top share of the model's positive weights are shown as evidence.
@@ -109,7 +114,7 @@ def _cut(text: str) -> list[str]:
     if _jieba is None:
         with _jieba_lock:
             if _jieba is None:
-                import jieba
+                import jieba  # type: ignore[import-untyped]
 
                 jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
@@ -213,7 +218,9 @@ class RedModel:
         probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
         if probability < self.threshold:
             return Decision(red=False, probability=probability)
-        return Decision(red=True, probability=probability, evidence=self._evidence(text, norm, found, parts, cues))
+        return Decision(
+            red=True, probability=probability, evidence=self._evidence(text, norm, found, parts, cues)
+        )
 
     def _evidence(
         self,
@@ -242,12 +249,18 @@ class RedModel:
                 if end - start <= MAX_WORD:
                     spans.append((weight + 10.0, start, end, reason_for(note)))
                 else:  # a long window: the strong words inside it
-                    spans.extend((weight + 5.0, s, e, reason_for(note)) for _w, s, e in strong if start <= s and e <= end)
+                    spans.extend(
+                        (weight + 5.0, s, e, reason_for(note))
+                        for _w, s, e in strong
+                        if start <= s and e <= end
+                    )
         for word, start, end in strong:
             if parts.get(word, 0.0) > 0:
                 spans.append((parts[word], start, end, MODEL_REASON))
         if not spans:  # nothing strong: the words that weighed most for red, where they read as words
-            spans = [(parts[w], s, e, MODEL_REASON) for w, s, e in found if parts.get(w, 0.0) > 0 and len(w) > 1]
+            spans = [
+                (parts[w], s, e, MODEL_REASON) for w, s, e in found if parts.get(w, 0.0) > 0 and len(w) > 1
+            ]
         return pick_evidence(text, norm, spans)
 
 
@@ -290,6 +303,8 @@ def shipped_model() -> RedModel | None:
                 try:
                     _shipped["model"] = RedModel.load()
                 except (OSError, ValueError, KeyError, TypeError) as exc:
-                    logger.warning("red model %s could not be loaded (%s); the hand score decides red", SHIPPED, exc)
+                    logger.warning(
+                        "red model %s could not be loaded (%s); the hand score decides red", SHIPPED, exc
+                    )
                     _shipped["model"] = None
     return _shipped["model"]

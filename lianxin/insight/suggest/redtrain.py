@@ -1,8 +1,10 @@
 """Fitting and measuring the red model (`redmodel.py`) on real public text and the project's labelled appeals.
 
-The real sources (a folder of JSON lines, see `manage.py train_red_model`): tree-hole posts with a suicide-risk
+The real sources (a folder of JSON lines, see `manage.py train_red_model`): tree-hole posts with a
+suicide-risk
 level (≥ 6 is red, ≤ 2 is not; 3–5 are mixed and left out of fitting), posts labelled suicidal (red), ordinary
-Weibo posts, ordinary messages to a government board and comments labelled offensive or safe (none of them red).
+Weibo posts, ordinary messages to a government board and comments labelled offensive or safe (none of them
+red).
 Each source's held-out part (`redmodel.held_out`) is never fitted on; the figures printed and stored are
 measured there. The labelled appeals of tests/insight/data (every class, red and not) are fitted on with a
 larger weight, so that the model learns the signal across styles; eval.jsonl is never read here.
@@ -88,11 +90,11 @@ def fit(real: Path, *, log: Callable[[str], None] = print) -> Fitted:
     """Fit the red model on the real sources' fitting parts and the labelled appeals; measure it on the
     held-out parts."""
     import numpy as np
-    from scipy.sparse import hstack
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from scipy.sparse import hstack  # type: ignore[import-untyped]
+    from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
+    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict  # type: ignore[import-untyped]
 
     from lianxin.insight.suggest.lexicon_data import RULES
 
@@ -123,7 +125,10 @@ def fit(real: Path, *, log: Callable[[str], None] = print) -> Fitted:
     words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2)
     cues = DictVectorizer()
     matrix = hstack(
-        [words.fit_transform([b[0] for b in blocks]), cues.fit_transform([dict.fromkeys(b[1], 1) for b in blocks])]
+        [
+            words.fit_transform([b[0] for b in blocks]),
+            cues.fit_transform([dict.fromkeys(b[1], 1) for b in blocks]),
+        ]
     ).tocsr()
     y = np.asarray(labels)
     w = np.asarray(weights)
@@ -132,9 +137,9 @@ def fit(real: Path, *, log: Callable[[str], None] = print) -> Fitted:
         return LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
 
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
-    cv = cross_val_predict(classifier(), matrix, y, cv=folds, method="predict_proba", params={"sample_weight": w})[
-        :, 1
-    ]
+    cv = cross_val_predict(
+        classifier(), matrix, y, cv=folds, method="predict_proba", params={"sample_weight": w}
+    )[:, 1]
     threshold = choose_threshold(cv, sources)
     log(f"threshold {threshold:.3f} (cross-validated)")
     clf = classifier().fit(matrix, y, sample_weight=w)
@@ -171,7 +176,8 @@ def choose_threshold(scores: Sequence[float], sources: Sequence[str]) -> float:
         by_source.setdefault(source, []).append(float(score))
     for threshold in candidates:
         if all(
-            sum(s >= threshold for s in by_source.get(name, [])) <= MAX_FALSE_RED * len(by_source.get(name, [1]))
+            sum(s >= threshold for s in by_source.get(name, []))
+            <= MAX_FALSE_RED * len(by_source.get(name, [1]))
             for name in ORDINARY
         ):
             return threshold
@@ -193,6 +199,10 @@ def measure_real(ruleset: RuleSet, sets: dict[str, list[str]]) -> dict[str, Any]
                 total_red += 1
                 if not found.evidence or any(redmodel.readable(w) != w for w in found.evidence):
                     unreadable += 1
-        out[name] = {"n": len(texts), "red": flagged, "rate": round(flagged / len(texts), 4) if texts else 0.0}
+        out[name] = {
+            "n": len(texts),
+            "red": flagged,
+            "rate": round(flagged / len(texts), 4) if texts else 0.0,
+        }
     out["unreadable_evidence"] = round(unreadable / total_red, 4) if total_red else 0.0
     return out

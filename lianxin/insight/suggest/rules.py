@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lianxin.appeals.triage import Suggestion
-from lianxin.insight.suggest.redmodel import MAX_EVIDENCE, Evidence, HandCues, RedModel, readable, shipped_model
+from lianxin.insight.suggest.redmodel import (
+    MAX_EVIDENCE,
+    Evidence,
+    HandCues,
+    RedModel,
+    readable,
+    shipped_model,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +169,9 @@ def _as_rule(row: Any) -> Rule | None:
             row.weight,
             getattr(row, "note", ""),
         )
-    return Rule(str(kind), str(pattern), str(category or ""), str(grade or ""), float(weight), str(note or ""))
+    return Rule(
+        str(kind), str(pattern), str(category or ""), str(grade or ""), float(weight), str(note or "")
+    )
 
 
 def _anchors(pattern: str) -> frozenset[str] | None:
@@ -393,7 +402,9 @@ class RuleSet:
                 categories[category] = categories.get(category, 0.0) + weight
             if grade:
                 grades[grade] = grades.get(grade, 0.0) + weight
-            result.hits.append((start, end, Rule(rule.kind, rule.pattern, category, grade, rule.weight, rule.note)))
+            result.hits.append(
+                (start, end, Rule(rule.kind, rule.pattern, category, grade, rule.weight, rule.note))
+            )
         return norm, result
 
     @staticmethod
@@ -477,7 +488,9 @@ class RuleSet:
         positions = _positions(text) if len(norm) != len(text) else None
         words: list[str] = []
         for start, end in spans:
-            word = readable(text[start:end] if positions is None else text[positions[start] : positions[end - 1] + 1])
+            word = readable(
+                text[start:end] if positions is None else text[positions[start] : positions[end - 1] + 1]
+            )
             if word and word not in words:
                 words.append(word)
         return words
