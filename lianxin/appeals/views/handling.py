@@ -135,6 +135,14 @@ def _available(user: UserLike, appeal: Appeal, supervisor: bool) -> list[Action]
     return offered
 
 
+def _confidence_words(confidence: float | None) -> str:
+    if confidence is None:
+        return ""
+    if confidence >= 0.9:
+        return _("很高")
+    return _("较高") if confidence >= 0.7 else _("一般")
+
+
 def highlight(text: str, words: list[str]) -> SafeString:
     """The text, escaped, with every occurrence of the evidence words marked and line breaks kept."""
     spans: list[tuple[int, int]] = []
@@ -240,7 +248,8 @@ def _render_detail(
         else "",
         # The words that led to the suggestion with their reasons, shown beside it and marked in the text.
         "suggestion_evidence": evidence[:8],
-        "suggestion_confidence": round(confidence * 100) if confidence is not None else None,
+        "suggestion_confidence": min(99, round(confidence * 100)) if confidence is not None else None,
+        "suggestion_confidence_words": _confidence_words(confidence),
         "red_label": Grade.RED.label,
         "original_marked": highlight(appeal.text, [item["word"] for item in evidence]),
         "merged_into": appeal.merged_into.number if appeal.merged_into_id and appeal.merged_into else "",

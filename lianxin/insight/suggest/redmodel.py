@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 logger = logging.getLogger(__name__)
 
 FORMAT = "lianxin-red-model"
@@ -65,15 +67,17 @@ MAX_WORD = 10
 # Only words among this top share of the model's positive weights are shown as evidence.
 EVIDENCE_SHARE = 0.05
 
-# The reason shown with a word, from the family of the cue that found it.
+# The reason shown with a word, from the family of the cue that found it (stored in Chinese, translated when
+# shown).
 REASONS: tuple[tuple[str, str], ...] = (
-    ("自伤", "自伤意念"),
-    ("自杀", "自伤意念"),
-    ("暴力", "暴力威胁"),
-    ("群体", "群体行动"),
-    ("危险", "现场紧急危险"),
+    ("自伤", gettext_noop("自伤意念")),
+    ("自杀", gettext_noop("自伤意念")),
+    ("暴力", gettext_noop("暴力威胁")),
+    ("群体", gettext_noop("群体行动")),
+    ("危险", gettext_noop("现场紧急危险")),
 )
-MODEL_REASON = "高风险用语"
+MODEL_REASON = gettext_noop("高风险用语")
+OTHER_REASON = gettext_noop("红色信号")
 
 
 def held_out(text: str) -> bool:
@@ -85,7 +89,7 @@ def reason_for(note: str) -> str:
     for marker, reason in REASONS:
         if marker in note:
             return reason
-    return "红色信号"
+    return OTHER_REASON
 
 
 def readable(word: str) -> str:
