@@ -45,7 +45,7 @@ def test_the_triage_form_shows_the_red_suggestion_but_never_selects_red(
     assert grade_select is not None
     assert "selected" not in grade_select.group(0)  # no grade chosen for the handler
     # The suggestion stands beside the form: red with its confidence, and each word with its reason.
-    assert "把握约" in html and "自伤意念：“" in html
+    assert "（把握很高，约 " in html and "自伤意念：“" in html
     assert '<mark class="lx-evidence">' in html
 
     # The handler chooses red; the alert follows that choice.

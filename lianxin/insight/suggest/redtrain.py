@@ -31,7 +31,7 @@ REAL_FILES = {
     "gov": "gov_dev.jsonl",
     "cold": "cold_dev.jsonl",
 }
-APPEAL_FILES = ("dev_rules.jsonl", "history.jsonl", "redcheck.jsonl")
+APPEAL_FILES = ("dev_rules.jsonl", "history.jsonl", "redcheck.jsonl", "train_appeals.jsonl")
 APPEAL_DATA = Path(__file__).resolve().parents[3] / "tests" / "insight" / "data"
 ORDINARY = ("weibo", "gov", "cold_safe")
 MAX_FALSE_RED = 0.02
