@@ -22,7 +22,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lianxin.audit.apps.AuditedAdminConfig",  # django.contrib.admin, recording every change it makes
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -235,6 +235,8 @@ WECOM_SECRET = env_str("WECOM_SECRET")
 WECOM_SEND_ENABLED = env_bool("WECOM_SEND_ENABLED", default=False) and not TESTING
 APPEAL_ATTACHMENT_MAX_BYTES = env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)  # each file
 CARE_UNCONTACTED_DAYS = env_int("CARE_UNCONTACTED_DAYS", 90)  # flagged when not contacted this long
+# Audit events are kept this long (at least 180 days, MLPS level 3; the database refuses younger deletes).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 CARE_SUMMARY_RETENTION_DAYS = env_int("CARE_SUMMARY_RETENTION_DAYS", 3 * 365)  # then topic/summary blanked
 
 LOGGING = {

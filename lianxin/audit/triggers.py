@@ -1,4 +1,5 @@
-"""Database triggers that refuse UPDATE and DELETE on the access log, for PostgreSQL and SQLite.
+"""Database triggers that refuse UPDATE and DELETE on the access log and the audit events, for PostgreSQL
+and SQLite.
 
 They back up the ORM guard (AppendOnlyQuerySet) against raw SQL and other programs using the database.
 On SQLite a migration that rebuilds audit_accesslog (most AlterField operations) drops its triggers:
@@ -60,3 +61,56 @@ def install(connection: Any) -> None:
 
 def remove(connection: Any) -> None:
     run_for_vendor(connection, postgres=POSTGRES_REMOVE, sqlite=SQLITE_REMOVE)
+
+
+# --- audit_auditevent -----------------------------------------------------------------------------
+# The same guard for the audit events, except that rows older than the retention floor may be deleted,
+# so a purge can keep the store to its retention period but no one can ever delete recent rows.
+RETENTION_FLOOR_DAYS = 180
+EVENT_MESSAGE = "audit_auditevent is append-only"
+
+POSTGRES_EVENT_INSTALL = [
+    f"""
+    CREATE OR REPLACE FUNCTION audit_auditevent_append_only() RETURNS trigger AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' AND OLD.at < now() - interval '{RETENTION_FLOOR_DAYS} days' THEN
+            RETURN OLD;
+        END IF;
+        RAISE EXCEPTION '{EVENT_MESSAGE}' USING ERRCODE = 'insufficient_privilege';
+    END;
+    $$ LANGUAGE plpgsql;
+    """,
+    """
+    CREATE TRIGGER audit_auditevent_append_only
+    BEFORE UPDATE OR DELETE ON audit_auditevent
+    FOR EACH ROW EXECUTE FUNCTION audit_auditevent_append_only();
+    """,
+]
+POSTGRES_EVENT_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_auditevent_append_only ON audit_auditevent;",
+    "DROP FUNCTION IF EXISTS audit_auditevent_append_only();",
+]
+# Django stores datetimes on SQLite as UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]', which sorts like the
+# strftime below.
+SQLITE_EVENT_NO_UPDATE = f"""
+    CREATE TRIGGER audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent
+    BEGIN SELECT RAISE(ABORT, '{EVENT_MESSAGE}'); END;
+"""
+SQLITE_EVENT_NO_DELETE = f"""
+    CREATE TRIGGER audit_auditevent_no_delete BEFORE DELETE ON audit_auditevent
+    WHEN OLD.at >= strftime('%Y-%m-%d %H:%M:%f', 'now', '-{RETENTION_FLOOR_DAYS} days')
+    BEGIN SELECT RAISE(ABORT, '{EVENT_MESSAGE}'); END;
+"""
+SQLITE_EVENT_INSTALL = [SQLITE_EVENT_NO_UPDATE, SQLITE_EVENT_NO_DELETE]
+SQLITE_EVENT_REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_auditevent_no_update;",
+    "DROP TRIGGER IF EXISTS audit_auditevent_no_delete;",
+]
+
+
+def install_events(connection: Any) -> None:
+    run_for_vendor(connection, postgres=POSTGRES_EVENT_INSTALL, sqlite=SQLITE_EVENT_INSTALL)
+
+
+def remove_events(connection: Any) -> None:
+    run_for_vendor(connection, postgres=POSTGRES_EVENT_REMOVE, sqlite=SQLITE_EVENT_REMOVE)

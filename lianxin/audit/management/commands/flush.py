@@ -1,5 +1,5 @@
-"""Django's flush, able to empty the append-only tables too on SQLite (the access log, appeals and their
-events).
+"""Django's flush, able to empty the append-only tables too on SQLite (the access log, the audit events,
+appeals and their events).
 
 Flushing wipes the whole database on purpose (the test runner does it between transactional tests).
 SQLite empties tables with DELETE, which the append-only triggers refuse, so those triggers are lifted for
@@ -19,6 +19,7 @@ from lianxin.audit import triggers
 # table → {trigger name: the statement that recreates it}
 DELETE_TRIGGERS: dict[str, dict[str, str]] = {
     "audit_accesslog": {"audit_accesslog_no_delete": triggers.SQLITE_NO_DELETE},
+    "audit_auditevent": {"audit_auditevent_no_delete": triggers.SQLITE_EVENT_NO_DELETE},
     "appeals_appeal": {"appeals_appeal_no_delete": appeal_triggers.SQLITE_APPEAL_NO_DELETE},
     "appeals_appealevent": {"appeals_appealevent_no_delete": appeal_triggers.SQLITE_EVENT_NO_DELETE},
 }
