@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from lianxin.audit.admin_site import AuditedModelAdmin
 from lianxin.audit.services import access_log_record, client_ip
+from lianxin.org import admin_accounts  # noqa: F401  (accounts and roles: registers their admins)
 from lianxin.org.models import (
     CalendarDay,
     CorrectionRequest,
@@ -21,11 +26,11 @@ from lianxin.org.models import (
     Pairing,
     Person,
     Responsibility,
-    RoleAssignment,
     RosterImport,
     Unit,
     UnitKind,
 )
+from lianxin.org.unit_moves import move_problem, unit_move_request
 
 # Restricted parts (health, hardship, key-person reason) are seen only through the scoped file page.
 RESTRICTED_FIELDS = ("health_notes", "hardship_details", "key_person_reason")
@@ -37,13 +42,78 @@ class UnitKindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ordering = ("level", "code")
 
 
+class UnitChangeForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An existing unit's fields, and a request to move it: a move waits for the department's approval."""
+
+    move_to = forms.ModelChoiceField(
+        Unit.objects.all(),
+        required=False,
+        label=_("申请调整至"),
+        help_text=_("调整上级单位会改变谁能查看其人员档案，须经党群工作部批准后生效。"),
+    )
+    move_reason = forms.CharField(
+        label=_("调整理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = Unit
+        fields = ("name", "party_name", "kind", "is_grid", "grid_chief")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        target = data.get("move_to")
+        if target is not None:
+            problem = move_problem(unit=self.instance, new_parent=target, reason=data.get("move_reason", ""))
+            if problem:
+                raise ValidationError(problem)
+        return data
+
+
 @admin.register(Unit)
-class UnitAdmin(TreeAdmin):
+class UnitAdmin(AuditedModelAdmin, TreeAdmin):
+    """New units are placed with treebeard's form; an existing unit is never moved from here: editing or
+    dragging it in the tree files a move request for the department (lianxin.org.unit_moves)."""
+
     form = movenodeform_factory(Unit)
     list_display = ("name", "party_name", "kind", "is_grid")
     list_filter = ("kind", "is_grid")
     search_fields = ("name", "party_name")
     autocomplete_fields = ("grid_chief",)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is not None:
+            kwargs["form"] = UnitChangeForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        target = form.cleaned_data.get("move_to") if change else None
+        if target is not None:
+            self._request_move(request, obj, target, form.cleaned_data["move_reason"])
+
+    def _request_move(self, request: HttpRequest, unit: Unit, target: Unit, reason: str) -> None:
+        unit_move_request(
+            actor=request.user, unit=unit, new_parent=target, reason=reason, ip=client_ip(request.META)
+        )
+        messages.info(request, _("调整申请已提交，党群工作部批准后生效。"))
+
+    def move_node(self, request: HttpRequest) -> HttpResponse:
+        """Dragging a unit in the tree asks for the move instead of making it."""
+        if not self.has_change_permission(request):
+            return self.guarded(request, lambda: super(UnitAdmin, self).move_node(request))  # refused
+        try:
+            node = Unit.objects.get(pk=int(request.POST.get("node", "")))
+            target = Unit.objects.get(pk=int(request.POST.get("target", "")))
+        except (Unit.DoesNotExist, ValueError):
+            return HttpResponseBadRequest("Invalid form data provided")
+        parent = target if request.POST.get("relation") == "child" else target.get_parent()
+        reason = str(_("在组织树中拖动调整"))
+        problem = None if parent is None else move_problem(unit=node, new_parent=parent, reason=reason)
+        if parent is None or problem:
+            messages.error(request, problem or _("不能调整为顶层单位。"))
+            return HttpResponseBadRequest("Move refused")
+        self._request_move(request, node, parent, reason)
+        return HttpResponse("OK")
 
 
 @admin.register(DifficultyTag)
@@ -81,15 +151,6 @@ class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     channel="admin",
                 )
         return response
-
-
-@admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("user", "role", "unit", "informant_kind")
-    list_filter = ("role", "informant_kind")
-    search_fields = ("user__username", "unit__name", "unit__party_name")
-    list_select_related = ("user", "unit")
-    autocomplete_fields = ("user", "unit")
 
 
 @admin.register(Responsibility)

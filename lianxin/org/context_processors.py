@@ -63,12 +63,15 @@ def _links(flags: dict[str, Any], person_id: int | None) -> list[dict[str, Any]]
         wanted.append((_("更正申请"), url_or_none("correction_list"), "corrections"))
     if flags["can_import"]:
         wanted.append((_("花名册导入"), url_or_none("roster_upload"), "roster"))
+    if flags["department"]:
+        wanted.append((_("单位调整审批"), url_or_none("unit_move_list"), "unit_moves"))
     if flags["admin"]:
         wanted.append((_("系统管理"), url_or_none("admin:index"), "admin"))
     if flags["auditor"]:
         log_url = url_or_none("admin:audit_accesslog_changelist") or "/admin/audit/accesslog/"
         wanted.append((_("访问日志"), log_url, "audit"))
-    badges = {"notifications": flags.get("unread", 0)}
+        wanted.append((_("审计记录"), url_or_none("admin:audit_auditevent_changelist"), "audit_events"))
+    badges = {"notifications": flags.get("unread", 0), "unit_moves": flags.get("pending_moves", 0)}
     return [
         {"label": label, "url": url, "key": key, "badge": badges.get(key, 0)}
         for label, url, key in wanted
@@ -104,12 +107,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Superusers only: an audit administrator is staff too, and must not get the system menu.
         "admin": bool(roles & {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}) or user.is_superuser,
         "auditor": Role.AUDIT_ADMIN in roles,
+        "department": Role.DEPARTMENT in roles,
     }
     if flags["staff"]:
         # Staff receive the in-app notices (red alerts, escalations): one COUNT for the sidebar badge.
         from lianxin.appeals.notify import unread_count
 
         flags["unread"] = unread_count(user)
+    if flags["department"]:
+        # A unit move waits for the department: the sidebar shows how many are pending.
+        from lianxin.org.unit_moves import pending_count
+
+        flags["pending_moves"] = pending_count(user)
     links = _links(flags, person_id)
     flags["links"] = links
     flags["active"] = _active_key(request, links)

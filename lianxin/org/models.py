@@ -414,3 +414,48 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_workday else '放假'}"
+
+
+class UnitMoveStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    DECLINED = "declined", _("未批准")
+
+
+class UnitMove(models.Model):
+    """A request to move a unit (and everything under it) to another parent. Moving changes who reads the
+    files below it, so the system administrator only asks; the party-mass department decides."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="move_requests", verbose_name=_("单位")
+    )
+    from_label = models.CharField(_("原上级"), max_length=300)
+    new_parent = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("调整至"))
+    reason = models.TextField(_("理由"))
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=UnitMoveStatus.choices,
+        default=UnitMoveStatus.PENDING,
+        db_index=True,
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("单位调整申请")
+        verbose_name_plural = _("单位调整申请")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status="pending"), name="one_pending_move_per_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.new_parent}"

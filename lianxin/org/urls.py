@@ -1,3 +1,9 @@
-from lianxin.org.views import home, people, roster, units
+from lianxin.org.views import home, moves, people, roster, units
 
-urlpatterns = [*home.urlpatterns, *units.urlpatterns, *people.urlpatterns, *roster.urlpatterns]
+urlpatterns = [
+    *home.urlpatterns,
+    *units.urlpatterns,
+    *people.urlpatterns,
+    *roster.urlpatterns,
+    *moves.urlpatterns,
+]

@@ -1,5 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 
-class TreeAdmin(admin.ModelAdmin[Any]): ...
+class TreeAdmin(admin.ModelAdmin[Any]):
+    def move_node(self, request: HttpRequest) -> HttpResponse: ...

@@ -161,7 +161,7 @@ def test_administrators_are_separated() -> None:
     assert sysadmin.has_perm("org.change_unitkind") and not sysadmin.has_perm("auth.change_user")
     assert secadmin.has_perm("auth.change_user") and secadmin.has_perm("org.add_roleassignment")
     assert secadmin.has_perm("api.delete_apitoken") and not secadmin.has_perm("org.change_unitkind")
-    assert auditor.get_all_permissions() == {"audit.view_accesslog"}
+    assert auditor.get_all_permissions() == {"audit.view_accesslog", "audit.view_auditevent"}
     for admin in (sysadmin, secadmin, auditor):
         assert not admin.has_perm("org.view_person")
 

@@ -12,10 +12,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
-from django.db.models import Q
 
+from lianxin.org.admins import ADMIN_ROLES, admin_role_grant
 from lianxin.org.demo import DEMO_PASSWORD
 from lianxin.org.models import InformantKind, Person, Role, RoleAssignment
 
@@ -28,7 +27,6 @@ class Persona:
     role: str
     at: str  # root, the branch code, or grid
     sees: str
-    staff_group: str = ""
 
 
 PERSONAS: tuple[Persona, ...] = (
@@ -66,7 +64,12 @@ PERSONAS: tuple[Persona, ...] = (
         "检修部全体人员；看不到运行部",
     ),
     Persona(
-        "department", "党群工作部", "department", Role.DEPARTMENT, "root", "全厂人员、组织架构与联系覆盖情况"
+        "department",
+        "党群工作部",
+        "department",
+        Role.DEPARTMENT,
+        "root",
+        "全厂人员、组织架构与联系覆盖情况；审批单位调整",
     ),
     Persona("leader", "领导班子（党委书记）", "leader", Role.LEADERSHIP, "root", "全厂概况与人员档案"),
     Persona(
@@ -83,8 +86,7 @@ PERSONAS: tuple[Persona, ...] = (
         "sysadmin",
         Role.SYSTEM_ADMIN,
         "root",
-        "后台配置：单位、单位类型、困难标签；不看档案",
-        "系统管理员",
+        "后台配置：单位、单位类型、困难标签；单位调整须党群工作部批准；不看档案",
     ),
     Persona(
         "secadmin",
@@ -92,8 +94,7 @@ PERSONAS: tuple[Persona, ...] = (
         "secadmin",
         Role.SECURITY_ADMIN,
         "root",
-        "后台账号、角色分配与接口令牌；不看档案",
-        "安全管理员",
+        "普通账号、数据角色与接口令牌；不能给自己或其他管理员授权；不看档案",
     ),
     Persona(
         "auditor",
@@ -101,8 +102,7 @@ PERSONAS: tuple[Persona, ...] = (
         "auditor",
         Role.AUDIT_ADMIN,
         "root",
-        "档案访问记录（只读）；不看档案",
-        "审计管理员",
+        "审计记录与档案访问记录（只读，可导出）；不看档案",
     ),
 )
 PERSON_LINKED = frozenset(
@@ -117,43 +117,6 @@ PERSON_LINKED = frozenset(
     }
 )
 
-# Model permissions of each administrator's group, as (app label, model, actions).
-GROUP_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    "系统管理员": [
-        ("org", "unitkind", ("add", "change", "delete", "view")),
-        ("org", "difficultytag", ("add", "change", "delete", "view")),
-        ("org", "unit", ("add", "change", "view")),
-        ("org", "calendarday", ("add", "change", "delete", "view")),
-        ("appeals", "category", ("add", "change", "view")),
-        ("appeals", "graderule", ("change", "view")),
-    ],
-    "安全管理员": [
-        ("auth", "user", ("add", "change", "view")),
-        ("auth", "group", ("view",)),
-        ("org", "roleassignment", ("add", "change", "delete", "view")),
-        ("api", "apitoken", ("add", "change", "delete", "view")),
-        ("axes", "accessattempt", ("view", "delete")),
-        ("axes", "accesslog", ("view",)),
-    ],
-    "审计管理员": [
-        ("audit", "accesslog", ("view",)),
-    ],
-}
-
-
-def admin_group(name: str) -> Group:
-    """The administrators' group with exactly its permissions (created or brought up to date)."""
-    group, _ = Group.objects.get_or_create(name=name)
-    wanted = Q(pk__in=[])
-    for app, model, actions in GROUP_PERMISSIONS[name]:
-        wanted |= Q(
-            content_type__app_label=app,
-            content_type__model=model,
-            codename__in=[f"{a}_{model}" for a in actions],
-        )
-    group.permissions.set(Permission.objects.filter(wanted))
-    return group
-
 
 def create_personas(
     person_ids: dict[str, int], *, root_id: int, branch_ids: dict[str, int], grid_id: int
@@ -166,13 +129,11 @@ def create_personas(
         person = people.get(person_ids[persona.key]) if persona.key in PERSON_LINKED else None
         username = persona.username or (person.employee_no if person else persona.key)
         user: Any = User.objects.create(
-            username=username,
-            password=hashed,
-            is_staff=bool(persona.staff_group),
-            first_name=person.name if person else persona.label,
+            username=username, password=hashed, first_name=person.name if person else persona.label
         )
-        if persona.staff_group:
-            user.groups.add(admin_group(persona.staff_group))
+        if persona.role in ADMIN_ROLES:  # the same path as `manage.py break_glass`, audited alike
+            admin_role_grant(user=user, role=persona.role, reason="演示数据", operator="demo_seed")
+            continue
         if person is not None:
             person.user = user
             person.save(update_fields=["user"])
