@@ -20,7 +20,8 @@ from lianxin.api.schemas import (
     UnitQuery,
 )
 from lianxin.api.tree import UNIT_FIELDS, unit_rows
-from lianxin.audit.services import access_log_record, client_ip
+from lianxin.audit.models import EventKind
+from lianxin.audit.services import access_log_record, client_ip, data_read_record, query_filters
 from lianxin.org.access import person_for, unit_for
 from lianxin.org.models import Person, Unit
 from lianxin.org.scope import can_see_sensitive, units_visible_to
@@ -78,6 +79,14 @@ def person_list(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
     count = count_capped(people, PEOPLE_COUNT_CAP)
     # One row past the page tells whether there is a next page without trusting a capped count.
     rows = list(people.only(*PERSON_LIST_FIELDS)[query.offset : query.offset + query.limit + 1])
+    data_read_record(
+        kind=EventKind.LIST_READ,
+        actor=request.user,
+        what="api:people",
+        rows=min(len(rows), query.limit),
+        filters=query_filters(request.GET),
+        ip=client_ip(request.META),
+    )
     return {
         "count": count,
         "count_exact": count <= PEOPLE_COUNT_CAP,

@@ -21,6 +21,8 @@ from openpyxl import Workbook
 
 from lianxin.appeals.codes import SATISFIED_RATINGS, Channel, EventKind, Grade, Rating, State
 from lianxin.appeals.models import Appeal, AppealEvent, BoardItem, BoardStatus, Category
+from lianxin.audit.models import EventKind as AuditKind
+from lianxin.audit.services import data_read_record
 from lianxin.org.export import neutralise, unit_labels
 from lianxin.org.models import SENSITIVE_ROLES, Unit
 from lianxin.org.scope import UserLike, scope_paths
@@ -426,8 +428,19 @@ def export_ledger_bytes(appeals: QuerySet[Appeal]) -> tuple[bytes, int]:
     return buffer.getvalue(), rows
 
 
-def log_export(*, user: UserLike, rows: int, background: bool, flt: LedgerFilter | None = None) -> None:
-    """The record of who exported how much: never the content, only the filter's codes."""
+def log_export(
+    *, user: UserLike, rows: int, background: bool, flt: LedgerFilter | None = None, ip: str | None = None
+) -> None:
+    """The record of who exported how much, in the audit events: never the content, only the filter's
+    codes."""
+    data_read_record(
+        kind=AuditKind.EXPORT,
+        actor=user,
+        what="appeals-ledger.xlsx",
+        rows=rows,
+        filters={**(flt.as_params() if flt else {}), "background": background},
+        ip=ip,
+    )
     logger.info(
         "ledger export user_id=%s rows=%d background=%s filter=%s",
         getattr(user, "pk", None),

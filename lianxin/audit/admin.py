@@ -57,7 +57,7 @@ class AccessLogAdmin(ReadOnlyAuditAdmin):
 
 class ExportForm(forms.Form):
     log = forms.ChoiceField(
-        choices=[("events", _("审计记录")), ("access", _("档案访问记录"))], initial="events"
+        choices=[("events", _("审计记录")), ("access", _("档案访问记录"))], required=False
     )
     since = forms.DateField(label=_("起始日期"), required=False)
     until = forms.DateField(label=_("截止日期"), required=False)
@@ -85,6 +85,8 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponseBase:
         """?log=events|access&since=YYYY-MM-DD&until=YYYY-MM-DD, both days included."""
+        if not can_read(request.user, AuditEvent):
+            raise PermissionDenied
         form = ExportForm(request.GET)
         if not form.is_valid():
             messages = "；".join(str(m) for errors in form.errors.values() for m in errors)

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lianxin.appeals.board import parse_month
+from lianxin.audit.models import EventKind
+from lianxin.audit.services import client_ip, data_read_record
 from lianxin.org.models import Role, Unit
 from lianxin.org.scope import UserLike, grants_of
 from lianxin.reports.access import can_author, can_review, report_for, reports_visible_to
@@ -189,8 +191,16 @@ def report_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 def report_docx_view(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_for(request.user, pk)
     title = report_title(report)
+    content = report_docx(report, title)
+    data_read_record(
+        kind=EventKind.EXPORT,
+        actor=request.user,
+        what=f"report:{report.pk}.docx",
+        rows=1,
+        ip=client_ip(request.META),
+    )
     response = HttpResponse(
-        report_docx(report, title),
+        content,
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
     filename = f"report-{report.unit_id}-{report.month:%Y-%m}.docx"

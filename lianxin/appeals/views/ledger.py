@@ -18,6 +18,7 @@ from lianxin.appeals import ledger
 from lianxin.appeals import ledger_tasks as jobs
 from lianxin.appeals.codes import Grade, State
 from lianxin.appeals.models import Category
+from lianxin.audit.services import client_ip
 from lianxin.org.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -124,7 +125,7 @@ def appeal_ledger_export(request: HttpRequest) -> HttpResponse:
         token = jobs.export_start(user=request.user, params=flt.as_params(), total=appeals.count())
         return redirect("appeal_ledger_job", token=token)
     content, rows = ledger.export_ledger_bytes(appeals)
-    ledger.log_export(user=request.user, rows=rows, background=False, flt=flt)
+    ledger.log_export(user=request.user, rows=rows, background=False, flt=flt, ip=client_ip(request.META))
     response = HttpResponse(content, content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.xlsx"'

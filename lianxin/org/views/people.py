@@ -13,7 +13,8 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lianxin.audit.services import access_log_record, client_ip
+from lianxin.audit.models import EventKind
+from lianxin.audit.services import access_log_record, client_ip, data_read_record, query_filters
 from lianxin.org import selectors
 from lianxin.org.access import correction_for, person_for
 from lianxin.org.forms import CorrectionDecisionForm, CorrectionRequestForm, correctable_field_choices
@@ -76,6 +77,14 @@ def person_list(request: HttpRequest) -> HttpResponse:
         choice.indent = "\u3000" * (choice.depth - top_depth)  # type: ignore[attr-defined]
     for row in rows:
         row.show_key = can_see_sensitive(user, row)  # type: ignore[attr-defined]
+    data_read_record(
+        kind=EventKind.LIST_READ,
+        actor=user,
+        what="people",
+        rows=len(rows),
+        filters=query_filters(request.GET) | {"page": number},
+        ip=client_ip(request.META),
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

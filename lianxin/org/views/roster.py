@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lianxin.audit.models import EventKind
+from lianxin.audit.services import client_ip, data_read_record, query_filters
 from lianxin.org import selectors
 from lianxin.org.export import export_people_xlsx
 from lianxin.org.models import ImportStatus, RosterImport
@@ -128,12 +130,21 @@ def roster_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def people_export(request: HttpRequest) -> HttpResponse:
     """The person list, with the list page's filters, as .xlsx."""
     people = selectors.filter_people(request.user, request.GET)
-    if people.count() > EXPORT_MAX_ROWS:
+    total = people.count()
+    if total > EXPORT_MAX_ROWS:
         messages.error(request, _("导出人数超过 %(max)d，请缩小筛选范围。") % {"max": EXPORT_MAX_ROWS})
         return redirect(f"{reverse('person_list')}?{request.GET.urlencode()}")
+    content = export_people_xlsx(people)
+    data_read_record(
+        kind=EventKind.EXPORT,
+        actor=request.user,
+        what="people.xlsx",
+        rows=total,
+        filters=query_filters(request.GET),
+        ip=client_ip(request.META),
+    )
     response = HttpResponse(
-        export_people_xlsx(people),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="people-{stamp}.xlsx"'
