@@ -222,6 +222,13 @@ def admin_group(role: str) -> Group:
     return group
 
 
+def refresh_admin_groups(**kwargs: Any) -> None:
+    """Bring the administrators' groups that exist up to date with GROUP_PERMISSIONS (after migrate)."""
+    for role, name in ADMIN_GROUPS.items():
+        if Group.objects.filter(name=name).exists():
+            admin_group(role)
+
+
 def _break_glass_record(*, user: Any, reason: str, operator: str, **detail: Any) -> None:
     audit_event_record(
         kind=EventKind.BREAK_GLASS,

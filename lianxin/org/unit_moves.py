@@ -140,7 +140,7 @@ def unit_move_decide(
             new_parent = Unit.objects.get(pk=move.new_parent_id)
             if new_parent.path.startswith(move.unit.path):
                 raise ValidationError(_("不能把单位调整到它自己或其下级单位之下。"))
-            move.unit.move(new_parent, pos="last-child")
+            Unit.objects.move(move.unit, new_parent, pos="last-child")
         move.status = UnitMoveStatus.APPROVED if approve else UnitMoveStatus.DECLINED
         move.decided_by = actor
         move.decided_at = timezone.now()

@@ -419,3 +419,10 @@ def test_break_glass_refuses_an_account_that_holds_data_roles(org: Org) -> None:
     with pytest.raises(CommandError, match="管理员须使用单独的账号"):
         call_command("break_glass", "leader", "--role", "security_admin", "--reason", "x", stdout=StringIO())
     assert not fresh(org.leader).is_staff
+
+
+def test_migrate_brings_an_existing_administrators_group_up_to_date(db: None) -> None:
+    stale = Group.objects.create(name="审计管理员")
+    stale.permissions.set(Permission.objects.filter(codename__in=["view_accesslog", "change_user"]))
+    call_command("migrate", verbosity=0)
+    assert set(stale.permissions.values_list("codename", flat=True)) == {"view_accesslog", "view_auditevent"}
