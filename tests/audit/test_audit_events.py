@@ -123,6 +123,16 @@ def test_people_list_export_and_api_reads_are_recorded(org: Org) -> None:
     assert [(e.actor, e.detail["rows"]) for e in api_read] == [(org.secretary_a, 2)]
 
 
+def test_a_grid_page_of_people_is_recorded(org: Org) -> None:
+    assert client_for(org.grid_member).get(reverse("grid_detail", args=[org.grid_a1.pk])).status_code == 200
+    [listed] = events(EventKind.LIST_READ)
+    assert (listed.actor, listed.target, listed.detail["rows"]) == (
+        org.grid_member,
+        f"grid:{org.grid_a1.pk}",
+        2,
+    )
+
+
 def test_ledger_export_is_recorded(org: Org) -> None:
     assert client_for(org.secretary_a).get(reverse("appeal_ledger_export")).status_code == 200
     [exported] = events(EventKind.EXPORT)

@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from lianxin.audit.models import EventKind
+from lianxin.audit.services import client_ip, data_read_record, query_filters
 from lianxin.org import selectors_units as units
 from lianxin.org.access import unit_for
 from lianxin.org.models import Unit
@@ -77,6 +79,14 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     only_gaps = request.GET.get("gaps") == "1"
     people = units.grid_people(grid, only_gaps=only_gaps)
     page = Paginator(people, settings.PERSON_PAGE_SIZE).get_page(request.GET.get("page"))
+    data_read_record(
+        kind=EventKind.LIST_READ,
+        actor=request.user,
+        what=f"grid:{grid.pk}",
+        rows=len(page.object_list),
+        filters=query_filters(request.GET) | {"page": page.number},
+        ip=client_ip(request.META),
+    )
     return render(
         request,
         "org/grid.html",
