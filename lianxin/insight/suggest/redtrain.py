@@ -86,7 +86,14 @@ class Fitted:
     figures: dict[str, Any]
 
 
-def fit(real: Path, *, log: Callable[[str], None] = print) -> Fitted:
+def fit(
+    real: Path,
+    *,
+    log: Callable[[str], None] = print,
+    c: float = C,
+    appeal_weight: float = APPEAL_WEIGHT,
+    suicidal_weight: float = SUICIDAL_WEIGHT,
+) -> Fitted:
     """Fit the red model on the real sources' fitting parts and the labelled appeals; measure it on the
     held-out parts."""
     import numpy as np
@@ -113,12 +120,12 @@ def fit(real: Path, *, log: Callable[[str], None] = print) -> Fitted:
         sources.extend([source] * len(rows))
 
     add(fitting["sos_hi"], 1, 1.0, "sos_hi")
-    add(fitting["die"], 1, SUICIDAL_WEIGHT, "die")
+    add(fitting["die"], 1, suicidal_weight, "die")
     for name in ("sos_lo", "weibo", "gov", "cold_safe", "cold_offensive"):
         add(fitting[name], 0, 1.0, name)
     appeals = labelled_appeals()
-    add([r["text"] for r in appeals if r["grade"] == "red"], 1, APPEAL_WEIGHT, "appeal_red")
-    add([r["text"] for r in appeals if r["grade"] != "red"], 0, APPEAL_WEIGHT, "appeal_other")
+    add([r["text"] for r in appeals if r["grade"] == "red"], 1, appeal_weight, "appeal_red")
+    add([r["text"] for r in appeals if r["grade"] != "red"], 0, appeal_weight, "appeal_other")
     log(f"fitting on {len(texts)} texts")
 
     blocks = [hand_features(ruleset, t) for t in texts]
@@ -134,7 +141,7 @@ def fit(real: Path, *, log: Callable[[str], None] = print) -> Fitted:
     w = np.asarray(weights)
 
     def classifier() -> Any:
-        return LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
+        return LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
 
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
     cv = cross_val_predict(
