@@ -14,7 +14,10 @@ from lianxin.insight.warnings import (
     can_supervise_warning,
     warnings_visible_to,
 )
-from lianxin.org.scope import UserLike, roles_of
+from lianxin.org.models import Role
+from lianxin.org.scope import UserLike, roles_of, scope_paths
+
+DEPARTMENT = frozenset({Role.DEPARTMENT})
 
 
 def may_see_warnings(user: UserLike) -> bool:
@@ -40,3 +43,11 @@ def warning_for(user: UserLike, pk: int, *, write: bool = False, supervise: bool
     if write and not can_handle_warning(user, warning):
         raise Http404("warning")
     return warning
+
+
+def may_see_statistics(user: UserLike, warning: Warning) -> bool:
+    """The statistical basis of a warning (p-values, codes, ISO weeks and spans) is the working material of
+    the party-mass department over the warning's unit; secretaries and leaders read the briefing. The page
+    and the API both ask here."""
+    path = warning.unit.path
+    return any(path.startswith(p) for p in scope_paths(user, DEPARTMENT))

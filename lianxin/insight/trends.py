@@ -45,6 +45,7 @@ from lianxin.insight import terms as t
 from lianxin.insight.codes import OPEN_WARNING_STATES, TargetKind, WarningLevel, WarningSource, WarningStatus
 from lianxin.insight.models import Warning
 from lianxin.insight.warnings import warning_raise
+from lianxin.insight.words import count_words, span_words
 from lianxin.org.models import Unit
 
 STEP = Unit.steplen
@@ -85,6 +86,12 @@ class Window:
     @property
     def label(self) -> str:
         return iso_week(self.week_start)
+
+    @property
+    def words(self) -> str:
+        """The window's days as a title says them: 12月1日—12月7日."""
+        last = timezone.localdate(self.end - dt.timedelta(microseconds=1))
+        return span_words(timezone.localdate(self.start), last)
 
     @property
     def full_week(self) -> bool:
@@ -394,14 +401,16 @@ def _unit_warning(
         "topic": "",
         "count": cell.current,
         "title": _(
-            "%(unit)s「%(category)s」类诉求明显增多：本周 %(count)d 件，前 %(weeks)d 周平均 %(mean).1f 件"
+            "%(unit)s「%(category)s」类诉求明显增多："
+            "%(period)s %(count)d 件，此前 %(weeks)d 周平均 %(mean)s 件"
         )
         % {
             "unit": name,
             "category": labels.get(code, code),
+            "period": window.words,
             "count": cell.current,
             "weeks": weeks,
-            "mean": mean,
+            "mean": count_words(mean),
         },
         "dedupe_key": f"trend:{unit_id}:{code}:{window.label}",
         "evidence": {
@@ -489,8 +498,8 @@ def _topic_warning(
         "category": main if cats.get(main, 0) * 2 > count else "",
         "topic": "、".join(words),
         "count": count,
-        "title": _("新出现的议题「%(terms)s」：本周 %(count)d 件诉求，涉及 %(units)d 个单位")
-        % {"terms": "、".join(words), "count": count, "units": len(per_unit)},
+        "title": _("新出现的议题「%(terms)s」：%(period)s %(count)d 件诉求，涉及 %(units)d 个单位")
+        % {"terms": "、".join(words), "period": window.words, "count": count, "units": len(per_unit)},
         "dedupe_key": f"trend:term:{lead.term}:{window.label}",
         "evidence": {
             "kind": "term",

@@ -12,11 +12,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.insight.codes import (
+    LEVEL_ORDER,
     OPEN_WARNING_STATES,
     TargetKind,
     WarningEventKind,
@@ -38,6 +39,17 @@ def warnings_visible_to(user: UserLike) -> QuerySet[Warning]:
     for path in scope_paths(user, SENSITIVE_ROLES):
         q |= Q(unit__path__startswith=path)
     return Warning.objects.filter(q)
+
+
+def warnings_by_urgency() -> list[Any]:
+    """The order of every warning list, page and API: most urgent level first, then the nearest response
+    deadline, then the newest."""
+    rank = Case(
+        *[When(level=level, then=Value(i)) for i, level in enumerate(LEVEL_ORDER)],
+        default=Value(len(LEVEL_ORDER)),
+        output_field=IntegerField(),
+    )
+    return [rank, F("respond_by").asc(nulls_last=True), "-opened_at", "-pk"]
 
 
 def warning_raise(

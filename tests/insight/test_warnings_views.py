@@ -159,10 +159,13 @@ def test_the_detail_shows_plan_deadline_events_and_only_the_appeals_the_viewer_m
     assert seen.number in body and hidden.number not in body
     assert "立即响应" in body  # the red disposal plan
     assert "超时未响应" in body
-    assert "2026-W24" in body and "12" in body  # counts table for trend evidence
+    assert "另有 1 件不在您的查看范围内" in body
     assert "发出预警" in body
-    department = client_for(org.department).get(reverse("warning_detail", args=[warning.pk]))
-    assert hidden.number in department.content.decode()
+    # The raw evidence is the department's statistical basis, collapsed; a secretary does not get it.
+    assert "2026-W24" not in body and "统计依据" not in body
+    department = client_for(org.department).get(reverse("warning_detail", args=[warning.pk])).content.decode()
+    assert hidden.number in department
+    assert "<summary>统计依据</summary>" in department and "2026-W24" in department
     assert client_for(org.secretary_b).get(reverse("warning_detail", args=[warning.pk])).status_code == 404
     assert client_for(org.secretary_a).get(reverse("warning_detail", args=[999999])).status_code == 404
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -18,12 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lianxin.appeals.models import Category
-from lianxin.appeals.scope import appeals_visible_to
 from lianxin.care.models import ContactRecord
 from lianxin.care.scope import can_read_summary
 from lianxin.insight import warnings as services
 from lianxin.insight.access import may_see_warnings, warning_for
+from lianxin.insight.briefing import warning_brief
 from lianxin.insight.codes import (
     LEVEL_ORDER,
     OPEN_WARNING_STATES,
@@ -38,19 +37,9 @@ from lianxin.org.models import SENSITIVE_ROLES, Person, Unit
 from lianxin.org.scope import UserLike, scope_paths
 
 PAGE_SIZE = 30
-# Evidence keys shown in their own places on the page, not in the generic evidence tables.
-SHOWN_APART = frozenset({"marker", "appeal_ids", "record_id", "plan_id", "words", "note"})
 
 
 # --- reads ----------------------------------------------------------------------------------------------
-
-
-def _urgency() -> Case:
-    return Case(
-        *[When(level=level, then=Value(rank)) for rank, level in enumerate(LEVEL_ORDER)],
-        default=Value(len(LEVEL_ORDER)),
-        output_field=IntegerField(),
-    )
 
 
 def scope_units(user: UserLike, limit: int = 300) -> list[Unit]:
@@ -103,9 +92,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     counts = rows.aggregate(**{str(level): Count("pk", filter=Q(level=level)) for level in LEVEL_ORDER})
     if data.get("level"):
         rows = rows.filter(level=data["level"])
-    rows = rows.select_related("unit", "person", "responsible").order_by(
-        _urgency(), F("respond_by").asc(nulls_last=True), "-opened_at", "-pk"
-    )
+    rows = rows.select_related("unit", "person", "responsible").order_by(*services.warnings_by_urgency())
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -126,50 +113,10 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _evidence_tables(evidence: dict[str, Any]) -> list[dict[str, Any]]:
-    """Evidence other than the parts shown apart (trend counts, baselines, terms) as small tables."""
-    tables: list[dict[str, Any]] = []
-    scalars: list[tuple[str, Any]] = []
-    for key, value in evidence.items():
-        if key in SHOWN_APART:
-            continue
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            columns: list[str] = []
-            for item in value:
-                columns += [c for c in item if c not in columns]
-            body = [[item.get(c, "") for c in columns] for item in value[:50]]
-            tables.append({"title": key, "columns": columns, "rows": body})
-        elif isinstance(value, dict):
-            tables.append(
-                {"title": key, "columns": [], "rows": [[k, _flat(v)] for k, v in list(value.items())[:50]]}
-            )
-        else:
-            scalars.append((key, _flat(value)))
-    if scalars:
-        tables.insert(0, {"title": "", "columns": [], "rows": [list(pair) for pair in scalars]})
-    return tables
-
-
-def _flat(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return "、".join(str(v) for v in value)
-    if value is None:
-        return "—"
-    return str(value)
-
-
 def _detail_context(request: HttpRequest, warning: Warning, **extra: Any) -> dict[str, Any]:
     user = request.user
     evidence = warning.evidence if isinstance(warning.evidence, dict) else {}
-    ids = [i for i in evidence.get("appeal_ids", []) if isinstance(i, int)]
-    if warning.appeal_id is not None:
-        ids.append(warning.appeal_id)
-    # Example appeals: only those the viewer may see, whatever the evidence lists.
-    example_appeals = list(
-        appeals_visible_to(user).filter(pk__in=ids).select_related("category").order_by("-received_at")[:20]
-    )
-    for appeal in example_appeals:
-        appeal.url = url_or_none("appeal_detail", appeal.pk)  # type: ignore[attr-defined]
+    brief = warning_brief(user, warning)
     events = list(warning.events.select_related("actor"))
     meetings = []
     for event in events:
@@ -190,13 +137,7 @@ def _detail_context(request: HttpRequest, warning: Warning, **extra: Any) -> dic
             words = []
     context: dict[str, Any] = {
         "warning": warning,
-        "category_label": Category.objects.filter(code=warning.category)
-        .values_list("label", flat=True)
-        .first()
-        or warning.category,
-        "evidence": evidence,
-        "example_appeals": example_appeals,
-        "evidence_tables": _evidence_tables(evidence),
+        "brief": brief,
         "words": words,
         "report_note": evidence.get("note") or "",
         "record_url": url_or_none("contact_detail", record_id) if isinstance(record_id, int) else None,
