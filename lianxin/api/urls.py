@@ -10,6 +10,7 @@ from ninja.security import django_auth
 from lianxin.api.appeals import router as appeals_router
 from lianxin.api.auth import TokenAuth
 from lianxin.api.care import router as care_router
+from lianxin.api.insight import router as insight_router
 from lianxin.api.org import router as org_router
 
 api = NinjaAPI(
@@ -27,6 +28,7 @@ api = NinjaAPI(
 api.add_router("/", org_router)
 api.add_router("/", appeals_router)
 api.add_router("/", care_router)
+api.add_router("/", insight_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -19,7 +19,7 @@ from lianxin.appeals.models import Appeal, Category
 from lianxin.appeals.scope import appeals_visible_to
 from lianxin.insight.access import may_see_statistics
 from lianxin.insight.models import Warning
-from lianxin.insight.words import count_words, day_words, span_words
+from lianxin.insight.words import count_words, day_words, moment_words, span_words
 from lianxin.org.context_processors import url_or_none
 from lianxin.org.models import Unit
 from lianxin.org.scope import UserLike
@@ -208,7 +208,9 @@ def _when(first: dt.date, last: dt.date, day: dt.date) -> str:
 
 def _unit_noun(unit_ids: list[int]) -> str:
     """班组 when every unit named is a team, and so on; 单位 when they are of several kinds."""
-    kinds = set(Unit.objects.filter(pk__in=unit_ids).values_list("kind__name", flat=True).distinct()[:2])
+    kinds = set(
+        Unit.objects.filter(pk__in=unit_ids).order_by().values_list("kind__name", flat=True).distinct()
+    )
     return kinds.pop() if len(kinds) == 1 else _("单位")
 
 
@@ -239,8 +241,8 @@ def _trend(
         first = last = timezone.localdate(warning.opened_at)
     brief.period_start, brief.period_end = first, last
     brief.period = span_words(first, last, today=day)
-    if not brief.full_week:
-        brief.period += _("（截至%(day)s）") % {"day": day_words(last, today=day)}
+    if not brief.full_week and end is not None:
+        brief.period += _("（截至%(moment)s）") % {"moment": moment_words(end, today=day)}
     when = _when(first, last, day)
     units = [
         u for u in evidence.get("units") or [] if isinstance(u, dict) and isinstance(u.get("count"), int)

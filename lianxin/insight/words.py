@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
-def day_words(day: dt.date, *, today: dt.date | None = None) -> str:
-    """12月7日; with the year when it is not this year's (2025年12月7日)."""
+def day_words(day: dt.date, *, today: dt.date | None = None, with_year: bool = False) -> str:
+    """12月7日; with the year when it is not this year's (2025年12月7日), or when asked."""
     this_year = (today or timezone.localdate()).year
-    if day.year == this_year:
+    if day.year == this_year and not with_year:
         return _("%(month)d月%(day)d日") % {"month": day.month, "day": day.day}
     return _("%(year)d年%(month)d月%(day)d日") % {"year": day.year, "month": day.month, "day": day.day}
 
@@ -29,8 +29,7 @@ def span_words(first: dt.date, last: dt.date, *, today: dt.date | None = None) -
     this_year = (today or timezone.localdate()).year
     if first.year == last.year == this_year:
         return f"{day_words(first, today=today)}—{day_words(last, today=today)}"
-    year_ago = dt.date(this_year - 1, 1, 1)  # any other year: force the long form on both
-    return f"{day_words(first, today=year_ago)}—{day_words(last, today=year_ago)}"
+    return f"{day_words(first, with_year=True)}—{day_words(last, with_year=True)}"
 
 
 def count_words(value: float) -> str:
