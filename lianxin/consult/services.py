@@ -27,6 +27,7 @@ from lianxin.consult.models import (
 )
 from lianxin.consult.selectors import appeal_candidates, appeal_title, warning_candidates
 from lianxin.insight.warnings import warning_consulted
+from lianxin.insight.words import day_words
 from lianxin.org.models import Unit
 from lianxin.org.scope import UserLike
 
@@ -211,7 +212,7 @@ def decision_summary(decision: Decision) -> str:
     return _("%(text)s（责任人：%(who)s；完成时限：%(due)s）") % {
         "text": decision.text,
         "who": display_name(decision.responsible),
-        "due": decision.due.isoformat(),
+        "due": day_words(decision.due),
     }
 
 

@@ -58,13 +58,12 @@ class Chart:
 
     bars: list[Bar]
     baseline_y: float
-    baseline_label: str
-    baseline_label_y: float
+    caption: str  # what the dashed line and the dark bar stand for, in words
     ticks: list[tuple[float, str, str]]  # x, text-anchor, label
     current_label: tuple[float, float, str]  # x, y, the count above the current week's bar
     description: str
-    width: int = 320
-    height: int = 132
+    width: int = 300
+    height: int = 140
 
 
 @dataclass
@@ -206,6 +205,18 @@ def _when(first: dt.date, last: dt.date, day: dt.date) -> str:
     return span_words(first, last, today=day)
 
 
+def _week_name(monday: dt.date, day: dt.date, *, whole: bool = False) -> str:
+    """本周, 上周, else the week's Monday (11月9日, or 11月9日起的一周 as a whole phrase)."""
+    this_monday = day - dt.timedelta(days=day.weekday())
+    if monday >= this_monday:
+        return _("本周")
+    if monday == this_monday - dt.timedelta(days=7):
+        return _("上周")
+    if whole:
+        return _("%(day)s起的一周") % {"day": day_words(monday, today=day)}
+    return day_words(monday, today=day)
+
+
 def _unit_noun(unit_ids: list[int]) -> str:
     """班组 when every unit named is a team, and so on; 单位 when they are of several kinds."""
     kinds = set(
@@ -278,8 +289,6 @@ def _trend(
     brief.sentence = sentence
     brief.facts.append((_("统计周期"), brief.period))
     cats = evidence.get("category_counts")
-    if brief.category_label and not isinstance(cats, dict):
-        brief.facts.append((_("诉求类别"), brief.category_label))
     if mean > 0 and count:
         brief.facts.append(
             (_("与此前相比"), _("约为此前每周平均的 %(n)s 倍") % {"n": count_words(count / mean)})
@@ -294,7 +303,7 @@ def _trend(
         ranked = sorted(((str(k), v) for k, v in cats.items() if isinstance(v, int)), key=lambda kv: -kv[1])
         brief.facts.append(
             (
-                _("诉求类别"),
+                _("类别分布"),
                 "、".join(
                     _("%(label)s %(n)d 件") % {"label": labels.get(k, _("未分类")), "n": v} for k, v in ranked
                 ),
@@ -306,9 +315,9 @@ def _trend(
 # --- the chart --------------------------------------------------------------------------------------------
 
 
-def chart(weeks: list[WeekCount], mean: float, day: dt.date, *, width: int = 320, height: int = 132) -> Chart:
+def chart(weeks: list[WeekCount], mean: float, day: dt.date, *, width: int = 300, height: int = 140) -> Chart:
     """Bars of the weekly counts, the current week marked, and a dashed line at the baseline mean."""
-    left, right, top, bottom = 4.0, 4.0, 16.0, 22.0
+    left, right, top, bottom = 2.0, 2.0, 18.0, 24.0
     plot_h = height - top - bottom
     peak = max([w.count for w in weeks] + [mean, 1.0])
     slot = (width - left - right) / len(weeks)
@@ -326,7 +335,7 @@ def chart(weeks: list[WeekCount], mean: float, day: dt.date, *, width: int = 320
     current = weeks[-1].start
     ticks = [
         (left, "start", day_words(weeks[0].start, today=day)),
-        (width - right, "end", _when(current, current + dt.timedelta(days=6), day)),
+        (width - right, "end", _week_name(current, day)),
     ]
     description = _("最近 %(n)d 周每周件数：%(counts)s；此前平均 %(mean)s 件") % {
         "n": len(weeks),
@@ -336,12 +345,12 @@ def chart(weeks: list[WeekCount], mean: float, day: dt.date, *, width: int = 320
     return Chart(
         bars=bars,
         baseline_y=baseline_y,
-        baseline_label=_("此前平均 %(mean)s") % {"mean": count_words(mean)},
-        baseline_label_y=round(max(baseline_y - 4, 10), 1),
+        caption=_("虚线为此前 %(weeks)d 周的平均（%(mean)s 件），深色为%(when)s。")
+        % {"weeks": len(weeks) - 1, "mean": count_words(mean), "when": _week_name(current, day, whole=True)},
         ticks=ticks,
         current_label=(
             round(last.x + last.width / 2, 1),
-            round(max(last.y - 4, 10), 1),
+            round(max(last.y - 5, 13), 1),
             str(weeks[-1].count),
         ),
         description=description,

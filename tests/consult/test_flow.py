@@ -17,6 +17,7 @@ from lianxin.consult.selectors import agenda_candidates
 from lianxin.insight.codes import WarningEventKind, WarningStatus
 from lianxin.insight.models import WarningEvent
 from lianxin.insight.warnings import warning_raise
+from lianxin.insight.words import day_words
 from tests.consult.conftest import Scene, appeal, planned, raise_warning
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,8 @@ def test_the_whole_flow_puts_each_decision_on_its_appeal_and_warning(scene: Scen
 
     event = AppealEvent.objects.get(appeal=scene.overdue, kind=EventKind.CONSULTED)
     assert "联系后勤三天内修好热水器" in event.text
-    assert "李娜" in event.text and due.isoformat() in event.text  # who acts and by when, readable
+    assert "李娜" in event.text and day_words(due) in event.text  # who acts and by when, readable
+    assert due.isoformat() not in event.text
     assert event.data == {"meeting_id": meeting.pk, "due": due.isoformat(), "responsible": org.grid_member.pk}
     assert event.public is False and event.actor == org.secretary_a
     assert AppealEvent.objects.filter(appeal=scene.red, kind=EventKind.CONSULTED).count() == 1

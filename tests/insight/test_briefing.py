@@ -128,7 +128,8 @@ def test_a_secretary_and_a_leader_read_the_sentence_chart_and_chinese_names_and_
         svg = page[page.index("<svg") : page.index("</svg>")]
         assert svg.count("<rect") == 12
         assert svg.count("lx-trend-bar-current") == 1
-        assert 'class="lx-trend-baseline"' in svg and "此前平均 0.2" in svg
+        assert 'class="lx-trend-baseline"' in svg
+        assert "虚线为此前 11 周的平均（0.2 件），深色为本周。" in text
         # The example appeal the viewer may open, linked, with its words; the other only counted.
         assert seen.number in text and "这个月的绩效工资少发了八百块" in text
         assert reverse("appeal_detail", args=[seen.pk]) in page
