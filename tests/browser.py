@@ -18,3 +18,12 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page: Any, base: str, username: str, password: str) -> None:
+    """Sign in through the login form and wait for the home page."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url(f"{base}/")

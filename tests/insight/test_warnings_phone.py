@@ -10,7 +10,7 @@ import pytest
 from lianxin.insight.codes import TargetKind, WarningLevel, WarningSource, WarningStatus
 from lianxin.insight.models import Warning
 from lianxin.insight.warnings import warning_raise
-from tests.browser import no_horizontal_overflow, screenshot
+from tests.browser import log_in, no_horizontal_overflow, screenshot
 from tests.factories import PASSWORD, build_org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -30,11 +30,7 @@ def test_a_secretary_handles_a_warning_on_a_phone(live_server: Any, phone: Any) 
         evidence={"record_id": 1, "words": ["活着没意思"]},
     )
     base = live_server.url
-    phone.goto(f"{base}/accounts/login/")
-    phone.fill("#id_username", "secretary_a")
-    phone.fill("#id_password", PASSWORD)
-    phone.get_by_role("button", name="登录", exact=True).click()
-    phone.wait_for_url(f"{base}/")
+    log_in(phone, base, "secretary_a", PASSWORD)
 
     phone.goto(f"{base}/insight/warnings/")
     assert no_horizontal_overflow(phone)
