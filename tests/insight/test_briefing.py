@@ -304,4 +304,7 @@ def test_the_api_list_and_detail_keep_the_page_s_scope(org: Org) -> None:
     assert api_get(org.secretary_a, "/warnings/999999").status_code == 404
     everything = api_get(org.department, "/warnings").json()
     assert [w["id"] for w in everything["items"]] == [other.pk, warning.pk]  # red first, as on the page
+    assert [w["id"] for w in api_get(org.department, "/warnings", level="red").json()["items"]] == [other.pk]
+    assert api_get(org.department, "/warnings", status="closed").json()["count"] == 0
     assert api_get(org.department, "/warnings", limit=0).status_code == 422
+    assert api_get(org.department, "/warnings", level="purple").status_code == 422
