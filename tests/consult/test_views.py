@@ -15,6 +15,7 @@ from lianxin.appeals.models import Notification
 from lianxin.consult import services as cs
 from lianxin.consult.models import AgendaItem, Decision, Meeting, MeetingStatus
 from lianxin.insight.codes import WarningStatus
+from lianxin.insight.words import day_words
 from tests.consult.conftest import Scene, appeal, planned
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +176,10 @@ def test_the_flow_through_the_pages_shows_on_the_appeal_and_the_warning(scene: S
     assert meeting.status == MeetingStatus.HELD
 
     handling = page(secretary, "appeal_detail", scene.overdue.pk).content.decode()
-    assert "会诊决定" in handling and "三天内修好热水器" in handling and due in handling
+    # The deadline reads as words on the appeal, never as an ISO date.
+    readable = day_words(timezone.localdate() + dt.timedelta(days=5))
+    assert "会诊决定" in handling and "三天内修好热水器" in handling and readable in handling
+    assert due not in handling
     scene.warning.refresh_from_db()
     assert scene.warning.status == WarningStatus.HANDLING
     assert scene.warning.events.filter(
