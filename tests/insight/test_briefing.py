@@ -11,7 +11,9 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +25,7 @@ from lianxin.insight.trends import iso_week, trends_detect
 from lianxin.insight.warnings import warning_raise
 from lianxin.insight.words import count_words, day_words, span_words
 from lianxin.org.models import Unit
-from tests.factories import Org, make_unit
+from tests.factories import Org, make_person, make_unit
 from tests.insight.test_trends_data import appeal, at, background, build_plant, inject_shuttle
 
 # What a secretary or a leader must never be shown: raw statistics, codes and machine dates.
@@ -308,3 +310,18 @@ def test_the_api_list_and_detail_keep_the_page_s_scope(org: Org) -> None:
     assert api_get(org.department, "/warnings", status="closed").json()["count"] == 0
     assert api_get(org.department, "/warnings", limit=0).status_code == 422
     assert api_get(org.department, "/warnings", level="purple").status_code == 422
+
+
+def test_the_api_list_query_count_does_not_grow_with_warnings(org: Org) -> None:
+    warn(org.grid_a1, rule="test", person=org.employee_person)
+    _token, raw = ApiToken.issue(user=org.secretary_a, name="test")
+    client, headers = Client(), {"Authorization": f"Bearer {raw}"}
+    client.get("/api/v1/warnings", headers=headers)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/warnings", headers=headers).json()["count"] == 1
+    for index in range(8):
+        person = make_person(org.grid_a2)
+        warn(org.grid_a2, rule="test", person=person, dedupe_key=f"test:many:{index}")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/api/v1/warnings", headers=headers).json()["count"] == 9
+    assert len(many) == len(one)
