@@ -41,8 +41,11 @@ class TriageForm(forms.Form):
         to_field_name="code",
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    # A blank first choice: a select without one shows (and submits) its first grade, which is red.
     grade = forms.ChoiceField(
-        label=_("等级"), choices=Grade.choices, widget=forms.Select(attrs={"class": "form-select"})
+        label=_("等级"),
+        choices=[("", _("请选择等级")), *Grade.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     track = forms.ChoiceField(
         label=_("办理轨道"), choices=Track.choices, widget=forms.Select(attrs={"class": "form-select"})

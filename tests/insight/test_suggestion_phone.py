@@ -44,10 +44,14 @@ def test_the_secretary_confirms_a_red_suggestion_and_the_leader_sees_the_warning
     assert no_horizontal_overflow(page)
     screenshot(page, "suggestion-phone")
 
-    # The triage form starts from the suggestion; the secretary confirms it as it is.
+    # The triage form never starts from red: the secretary reads the suggestion beside it and chooses red.
     triage = page.locator("details.lx-action", has_text="分类定级")
     triage.locator("summary").click()
-    assert triage.locator("select[name=triage-grade]").input_value() == "red"
+    assert "红 I" in triage.locator(".lx-suggestion-beside").inner_text()
+    grade = triage.locator("select[name=triage-grade]")
+    assert grade.input_value() != "red"
+    assert not Warning.objects.exists()
+    grade.select_option("red")
     triage.get_by_role("button").click()
     page.wait_for_selector(".lx-suggestion, dl")
     confirmed = Appeal.objects.get(pk=appeal.pk)
