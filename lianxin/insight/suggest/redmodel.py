@@ -261,10 +261,12 @@ class RedModel:
         for word, start, end in strong:
             if parts.get(word, 0.0) > 0:
                 spans.append((parts[word], start, end, MODEL_REASON))
-        if not spans:  # nothing strong: the words that weighed most for red, where they read as words
-            spans = [
-                (parts[w], s, e, MODEL_REASON) for w, s, e in found if parts.get(w, 0.0) > 0 and len(w) > 1
-            ]
+        picked = pick_evidence(text, norm, spans)
+        if picked:
+            return picked
+        # Nothing strong read as a word: the cues' spans, then the dictionary words that weighed for red.
+        spans = [(1.0, s, e, reason_for(note)) for note, where in cues.families.items() for s, e in where]
+        spans += [(parts[w], s, e, MODEL_REASON) for w, s, e in found if parts.get(w, 0.0) > 0 and len(w) > 1]
         return pick_evidence(text, norm, spans)
 
 
