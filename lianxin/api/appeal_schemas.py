@@ -116,6 +116,7 @@ class AppealDetailOut(AppealOut):
     # Staff only.
     level: int | None = None
     entered_by: str | None = None
+    co_handlers: list[str] | None = None
     suggested_category: str | None = None
     suggested_grade: str | None = None
 
@@ -145,10 +146,23 @@ class TriageIn(Schema):
 
 
 class AssignIn(Schema):
-    handler: str | int = Field(description="责任人：用户名或用户 id")
+    handler: str | int = Field(description="责任人：用户名或用户 id（须在责任人候选名单中）")
     measure: str = Field(description="措施")
     deadline: datetime.datetime | None = Field(None, description="办结时限；缺省按等级时限；不能早于现在")
-    co_handlers: list[str | int] = Field(default_factory=list, max_length=20, description="协办人")
+    co_handlers: list[str | int] = Field(
+        default_factory=list, max_length=20, description="协办人（须在责任人候选名单中）"
+    )
+
+
+class TransferIn(Schema):
+    handler: str | int = Field(description="新的责任人：用户名或用户 id（须在责任人候选名单中）")
+    reason: str = Field(description="转办原因")
+
+
+class CandidateOut(Schema):
+    id: int
+    username: str
+    name: str
 
 
 class ReceiptIn(Schema):

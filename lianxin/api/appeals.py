@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -25,6 +26,7 @@ from lianxin.api.appeal_schemas import (
     AppealPage,
     AppealQuery,
     AssignIn,
+    CandidateOut,
     EventOut,
     ProgressIn,
     RateIn,
@@ -32,22 +34,22 @@ from lianxin.api.appeal_schemas import (
     ReceiptOut,
     SubmittedOut,
     TextIn,
+    TransferIn,
     TriageIn,
 )
 from lianxin.api.errors import invalid
 from lianxin.api.schemas import ErrorOut
-from lianxin.appeals import receipt_access, services
+from lianxin.appeals import presenters, receipt_access, selectors, services
 from lianxin.appeals.access import appeal_for
 from lianxin.appeals.codes import OPEN_STATES, STAFF_CHANNELS, Channel, State
 from lianxin.appeals.models import Appeal, AppealEvent, Category
-from lianxin.appeals.scope import appeals_visible_to, can_enter_on_behalf, can_handle, is_submitter
+from lianxin.appeals.scope import appeals_visible_to, can_enter_on_behalf, handler_candidates
 from lianxin.org.access import unit_for
 from lianxin.org.models import Person, Role
 from lianxin.org.scope import UserLike, grants_of, people_visible_to
 
 router = Router(tags=["appeals"])
 
-ANONYMOUS = "匿名"
 LIST_RELATED = ("unit", "category", "submitter", "handler", "handler__person")
 ERRORS = {404: ErrorOut, 409: ErrorOut, 422: AppealError}
 
@@ -63,21 +65,18 @@ def _refused(exc: services.TransitionError) -> Status[dict[str, Any]]:
     return Status(409, {"detail": "；".join(str(m) for m in exc.messages)})
 
 
-def _name(user: Any) -> str | None:
-    """A user as colleagues know them: the person's name when the account has a file."""
-    if user is None:
-        return None
+def _attempt(call: Callable[[], object]) -> Status[dict[str, Any]] | None:
+    """Run a handling service: None when it went through, else its refusal as 409 or 422."""
     try:
-        return str(user.person.name)
-    except ObjectDoesNotExist:
-        return str(user.get_full_name() or user.get_username())
+        call()
+    except services.TransitionError as exc:
+        return _refused(exc)
+    except ValidationError as exc:
+        return invalid(exc)
+    return None
 
 
 def _summary(appeal: Appeal) -> dict[str, Any]:
-    if appeal.is_anonymous:
-        submitter: str | None = ANONYMOUS
-    else:
-        submitter = appeal.submitter.name if appeal.submitter is not None else None
     return {
         "id": appeal.pk,
         "number": appeal.number,
@@ -86,40 +85,24 @@ def _summary(appeal: Appeal) -> dict[str, Any]:
         "channel": appeal.channel,
         "received_at": appeal.received_at,
         "anonymous": appeal.is_anonymous,
-        "submitter": submitter,
+        "submitter": presenters.submitter_label(appeal),
         "unit": {"id": appeal.unit_id, "name": appeal.unit.name},
         "track": appeal.track,
         "category": appeal.category_id,
         "grade": appeal.grade,
-        "handler": _name(appeal.handler),
+        "handler": presenters.user_label(appeal.handler),
         "closure_due": appeal.closure_due,
         "overdue": appeal.is_overdue,
     }
 
 
-def _sees_internal(user: UserLike, appeal: Appeal) -> bool:
-    """Staff who handle or supervise see everything; the submitter only what is addressed to them."""
-    return can_handle(user, appeal) and not is_submitter(user, appeal)
+def _event_out(event: presenters.EventView) -> dict[str, Any]:
+    return asdict(event)
 
 
-def _event_out(event: AppealEvent, internal: bool) -> dict[str, Any]:
-    return {
-        "id": event.pk,
-        "kind": event.kind,
-        "kind_label": str(EVENT_LABELS.get(event.kind, event.kind)),
-        "at": event.at,
-        "actor": _name(event.actor),
-        "text": event.text,
-        "public": event.public,
-        "data": event.data if internal else None,
-    }
-
-
-def _events(appeal: Appeal, internal: bool) -> list[dict[str, Any]]:
-    rows = AppealEvent.objects.filter(appeal=appeal).select_related("actor", "actor__person")
-    if not internal:
-        rows = rows.filter(public=True)
-    return [_event_out(e, internal) for e in rows.order_by("at", "pk")]
+def _new_event(appeal: Appeal, event: AppealEvent) -> dict[str, Any]:
+    """An event the caller has just made as a member of staff."""
+    return _event_out(presenters.event_view(appeal, event, internal=True))
 
 
 def _idempotency_key(request: HttpRequest, body_key: str | None) -> str | None:
@@ -231,7 +214,7 @@ def appeal_list(request: HttpRequest, query: Query[AppealQuery]) -> Any:
 )
 def appeal_detail(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
     appeal = appeal_for(request.user, appeal_id)
-    internal = _sees_internal(request.user, appeal)
+    view = presenters.appeal_view(request.user, appeal)
     out = {
         **_summary(appeal),
         "text": appeal.text,
@@ -239,12 +222,13 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
         "rating": appeal.rating,
         "answered_at": appeal.answered_at,
         "closed_at": appeal.closed_at,
-        "events": _events(appeal, internal),
+        "events": [_event_out(e) for e in view.events],
     }
-    if internal:
+    if view.internal:
         out.update(
             level=appeal.level,
-            entered_by=None if appeal.is_anonymous else _name(appeal.entered_by),
+            entered_by=view.entered_by,
+            co_handlers=view.co_handlers,
             suggested_category=appeal.suggested_category,
             suggested_grade=appeal.suggested_grade,
         )
@@ -254,7 +238,8 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
 @router.get("/appeals/{appeal_id}/events", response={200: list[EventOut], **ERRORS}, summary="办理记录")
 def appeal_events(request: HttpRequest, appeal_id: int) -> list[dict[str, Any]]:
     appeal = appeal_for(request.user, appeal_id)
-    return _events(appeal, _sees_internal(request.user, appeal))
+    internal = presenters.sees_internal(request.user, appeal)
+    return [_event_out(e) for e in presenters.event_views(appeal, internal=internal)]
 
 
 # --- handling --------------------------------------------------------------------------------------
@@ -269,7 +254,7 @@ def appeal_reply(request: HttpRequest, appeal_id: int, payload: TextIn) -> Statu
         return _refused(exc)
     except ValidationError as exc:
         return invalid(exc)
-    return Status(201, _event_out(event, True))
+    return Status(201, _new_event(appeal, event))
 
 
 @router.post("/appeals/{appeal_id}/progress", response={201: EventOut, **ERRORS}, summary="办理进展")
@@ -283,7 +268,7 @@ def appeal_progress(request: HttpRequest, appeal_id: int, payload: ProgressIn) -
         return _refused(exc)
     except ValidationError as exc:
         return invalid(exc)
-    return Status(201, _event_out(event, True))
+    return Status(201, _new_event(appeal, event))
 
 
 @router.post("/appeals/{appeal_id}/notes", response={201: EventOut, **ERRORS}, summary="内部备注")
@@ -295,7 +280,7 @@ def appeal_note(request: HttpRequest, appeal_id: int, payload: TextIn) -> Status
         return _refused(exc)
     except ValidationError as exc:
         return invalid(exc)
-    return Status(201, _event_out(event, True))
+    return Status(201, _new_event(appeal, event))
 
 
 @router.post(
@@ -305,7 +290,7 @@ def appeal_note(request: HttpRequest, appeal_id: int, payload: TextIn) -> Status
     summary="分类定级",
 )
 def appeal_triage(request: HttpRequest, appeal_id: int, payload: TriageIn) -> Any:
-    appeal = appeal_for(request.user, appeal_id, write=True)
+    appeal = appeal_for(request.user, appeal_id, supervise=True)
     try:
         services.appeal_triage(
             appeal=appeal,
@@ -321,13 +306,30 @@ def appeal_triage(request: HttpRequest, appeal_id: int, payload: TriageIn) -> An
     return appeal_detail(request, appeal_id)
 
 
-def _user_by_ref(ref: str | int) -> Any:
-    users = get_user_model().objects.filter(is_active=True)
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+def _candidate(appeal: Appeal, ref: str | int) -> Any:
+    """A handler candidate of the appeal by id or username; None for anyone else, existing or not."""
+    users = handler_candidates(appeal)
+    if isinstance(ref, int) or ref.isdigit():
         found = users.filter(pk=int(ref)).first()
         if found is not None:
             return found
     return users.filter(username=str(ref)).first()
+
+
+NOT_A_CANDIDATE = "不能指定该人员：须为本诉求所属单位及其上下级的工作人员（见 handler-candidates）。"
+
+
+@router.get(
+    "/appeals/{appeal_id}/handler-candidates",
+    response={200: list[CandidateOut], **ERRORS},
+    summary="可指定的责任人与协办人（与页面的选择列表相同）",
+)
+def appeal_handler_candidates(request: HttpRequest, appeal_id: int) -> list[dict[str, Any]]:
+    appeal = appeal_for(request.user, appeal_id, supervise=True)
+    return [
+        {"id": u.pk, "username": u.get_username(), "name": presenters.user_label(u)}
+        for u in selectors.handler_choices(appeal)
+    ]
 
 
 @router.post(
@@ -337,22 +339,22 @@ def _user_by_ref(ref: str | int) -> Any:
     summary="交办：责任人、措施、时限",
 )
 def appeal_assign(request: HttpRequest, appeal_id: int, payload: AssignIn) -> Any:
-    appeal = appeal_for(request.user, appeal_id, write=True)
-    handler = _user_by_ref(payload.handler)
+    appeal = appeal_for(request.user, appeal_id, supervise=True)
+    handler = _candidate(appeal, payload.handler)
     if handler is None:
-        return _bad("handler", f"未知的责任人：{payload.handler}")
+        return _bad("handler", NOT_A_CANDIDATE)
     co_handlers = []
     for ref in payload.co_handlers:
-        co = _user_by_ref(ref)
+        co = _candidate(appeal, ref)
         if co is None:
-            return _bad("co_handlers", f"未知的协办人：{ref}")
+            return _bad("co_handlers", NOT_A_CANDIDATE)
         co_handlers.append(co)
     deadline = payload.deadline
     if deadline is not None and timezone.is_naive(deadline):
         # A time without an offset is read as the enterprise's local time (Asia/Shanghai).
         deadline = timezone.make_aware(deadline)
-    try:
-        services.appeal_assign(
+    refused = _attempt(
+        lambda: services.appeal_assign(
             appeal=appeal,
             actor=request.user,
             handler=handler,
@@ -360,11 +362,27 @@ def appeal_assign(request: HttpRequest, appeal_id: int, payload: AssignIn) -> An
             deadline=deadline,
             co_handlers=co_handlers,
         )
-    except services.TransitionError as exc:
-        return _refused(exc)
-    except ValidationError as exc:
-        return invalid(exc)
-    return appeal_detail(request, appeal_id)
+    )
+    return refused or appeal_detail(request, appeal_id)
+
+
+@router.post(
+    "/appeals/{appeal_id}/transfer",
+    response={200: AppealDetailOut, **ERRORS},
+    exclude_unset=True,
+    summary="转办：换一位责任人",
+)
+def appeal_transfer(request: HttpRequest, appeal_id: int, payload: TransferIn) -> Any:
+    appeal = appeal_for(request.user, appeal_id, supervise=True)
+    handler = _candidate(appeal, payload.handler)
+    if handler is None:
+        return _bad("handler", NOT_A_CANDIDATE)
+    refused = _attempt(
+        lambda: services.appeal_transfer(
+            appeal=appeal, actor=request.user, handler=handler, reason=payload.reason
+        )
+    )
+    return refused or appeal_detail(request, appeal_id)
 
 
 # --- receipts: no token, the code in the body, rate-limited ----------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from lianxin.api.errors import invalid
 from lianxin.api.schemas import ErrorOut
+from lianxin.appeals.presenters import user_label
 from lianxin.care import services
 from lianxin.care.codes import ContactKind
 from lianxin.care.models import ContactRecord, DueItem
@@ -129,15 +130,6 @@ def _next(offset: int, limit: int, count: int) -> int | None:
     return offset + limit if offset + limit < count else None
 
 
-def _user_name(user: Any) -> str | None:
-    if user is None:
-        return None
-    try:
-        return str(user.person.name)
-    except ObjectDoesNotExist:
-        return str(user.get_full_name() or user.get_username())
-
-
 # --- talks and visits -------------------------------------------------------------------------------
 
 
@@ -198,7 +190,7 @@ def _due_out(item: DueItem, now: datetime.datetime) -> dict[str, Any]:
         "action": item.action,
         "action_label": item.get_action_display(),
         "responsible_kind": item.responsible_kind,
-        "responsible": _user_name(item.responsible),
+        "responsible": user_label(item.responsible),
         "due_date": item.due_date,
         "level": item.level,
         "overdue": item.due_at < now,

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from lianxin.appeals.codes import SATISFIED_RATINGS, Channel, EventKind, Grade, Rating, State
 from lianxin.appeals.models import Appeal, AppealEvent, BoardItem, BoardStatus, Category
+from lianxin.appeals.presenters import submitter_label_of
 from lianxin.audit.models import EventKind as AuditKind
 from lianxin.audit.services import data_read_record
 from lianxin.org.export import neutralise, unit_labels
@@ -342,7 +343,7 @@ def ledger_rows(appeals: QuerySet[Appeal]) -> Iterator[list[Any]]:
     grades = {k: str(v) for k, v in Grade.choices}
     ratings = {k: str(v) for k, v in Rating.choices}
     kinds = {k: str(v) for k, v in EventKind.choices}
-    yes, no, anonymous = _("是"), _("否"), _("匿名")
+    yes, no = _("是"), _("否")
     labels: dict[int, str] = {}
     chunk: list[tuple[Any, ...]] = []
     serial = 0
@@ -378,7 +379,7 @@ def ledger_rows(appeals: QuerySet[Appeal]) -> Iterator[list[Any]]:
                 number,
                 received,
                 channels.get(channel, channel),
-                anonymous if is_anon else (person or ""),
+                submitter_label_of(is_anon, person) or "",
                 labels.get(unit_id, ""),
                 category or "",
                 grades.get(grade, grade),

@@ -6,10 +6,13 @@ handler can never intercept it (不截留). Anonymous appeals are seen by staff;
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from lianxin.appeals.models import Appeal
-from lianxin.org.models import SENSITIVE_ROLES, Role
+from lianxin.org.models import SCOPE_ROLES, SENSITIVE_ROLES, Role, RoleAssignment, Unit
 from lianxin.org.scope import UserLike, grants_of, own_person_id, scope_paths
 
 
@@ -34,6 +37,29 @@ def supervising_roles(user: UserLike, appeal: Appeal) -> set[str]:
 
 def can_supervise(user: UserLike, appeal: Appeal) -> bool:
     return bool(supervising_roles(user, appeal))
+
+
+# 三权分立: an administrator configures, manages accounts or audits; none of them handles an appeal.
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+
+def handler_candidates(appeal: Appeal) -> QuerySet[Any]:
+    """Who may be made handler or co-handler of the appeal: active users holding a staff role at its unit,
+    above it (who supervise it anyway) or below it (the branch's grid members). Nobody else: not another
+    branch's secretary, not the informant or the counsellor, never an administrator or a superuser.
+
+    The handling form offers these and appeal_assign / appeal_transfer refuse anyone else, so the page
+    and the API cannot disagree about who may read an appeal by being made its handler."""
+    path = appeal.unit.path
+    staff = RoleAssignment.objects.filter(role__in=SCOPE_ROLES).filter(
+        Q(unit__path__in=Unit.ancestor_paths(path)) | Q(unit__path__startswith=path)
+    )
+    admins = RoleAssignment.objects.filter(role__in=ADMIN_ROLES)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_superuser=False, pk__in=staff.values("user_id"))
+        .exclude(pk__in=admins.values("user_id"))
+    )
 
 
 def can_handle(user: UserLike, appeal: Appeal) -> bool:

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.appeals import services
 from lianxin.appeals.codes import FINISHED_STATES, OPEN_STATES, Grade, State
-from lianxin.appeals.models import Appeal, AppealEvent, Category
-from lianxin.appeals.scope import appeals_visible_to
-from lianxin.org.models import SCOPE_ROLES, SENSITIVE_ROLES, Unit
+from lianxin.appeals.models import Appeal, Category
+from lianxin.appeals.presenters import user_label
+from lianxin.appeals.scope import appeals_visible_to, handler_candidates
+from lianxin.org.models import SCOPE_ROLES, SENSITIVE_ROLES
 from lianxin.org.scope import UserLike, roles_of, scope_paths
 
 HANDLER_CHOICES_CAP = 200
@@ -124,32 +124,13 @@ def categories() -> list[Category]:
 
 
 def handler_choices(appeal: Appeal) -> QuerySet[Any]:
-    """Users with a staff role at the appeal's unit, above it or below it; capped to keep the select short."""
-    user_model = get_user_model()
-    where = Q(role_assignments__unit__path__in=Unit.ancestor_paths(appeal.unit.path)) | Q(
-        role_assignments__unit__path__startswith=appeal.unit.path
-    )
+    """The handler candidates (scope.handler_candidates), capped to keep the form's select short."""
     ids = list(
-        user_model.objects.filter(where, role_assignments__role__in=SCOPE_ROLES, is_active=True)
-        .order_by("username")
-        .values_list("pk", flat=True)
-        .distinct()[:HANDLER_CHOICES_CAP]
+        handler_candidates(appeal).order_by("username").values_list("pk", flat=True)[:HANDLER_CHOICES_CAP]
     )
-    return user_model.objects.filter(pk__in=ids).select_related("person").order_by("username")
-
-
-def events_of(appeal: Appeal) -> list[AppealEvent]:
-    return list(appeal.events.select_related("actor", "actor__person").order_by("at", "pk"))
+    return get_user_model().objects.filter(pk__in=ids).select_related("person").order_by("username")
 
 
 def display_name(user: Any) -> str:
-    """A user's name as colleagues know it: the person's name when the account has a file."""
-    if user is None:
-        return str(_("系统"))
-    try:
-        person = user.person
-    except ObjectDoesNotExist:
-        person = None
-    if person is not None:
-        return str(person.name)
-    return str(user.get_full_name() or user.get_username())
+    """A user's name as colleagues know it; 系统 for an action nobody made."""
+    return user_label(user) or str(_("系统"))

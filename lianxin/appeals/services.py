@@ -30,6 +30,7 @@ from lianxin.appeals.codes import (
 )
 from lianxin.appeals.models import MAX_TEXT, Appeal, AppealEvent, Category, GradeRule, Notification
 from lianxin.appeals.notify import LevelDirectory, level_message, notify_level, notify_red
+from lianxin.appeals.scope import handler_candidates
 from lianxin.appeals.triage import evidence_json, suggest
 from lianxin.org.models import Person, Unit
 from lianxin.org.scope import UserLike
@@ -287,6 +288,16 @@ def _user_ids(users: Iterable[Any]) -> list[int]:
     return sorted({int(u.pk) for u in users})
 
 
+def _check_candidates(appeal: Appeal, field: str, users: Sequence[Any]) -> None:
+    """Everyone named must be among the appeal's handler candidates: whoever handles an appeal reads it."""
+    wanted = {int(u.pk) for u in users}
+    allowed = set(handler_candidates(appeal).filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - allowed:
+        raise ValidationError(
+            {field: _("只能指定本诉求所属单位及其上下级的工作人员。")}, code="not_a_candidate"
+        )
+
+
 @transaction.atomic
 def appeal_assign(
     *,
@@ -302,6 +313,8 @@ def appeal_assign(
     _check(appeal, "assign")
     if handler is None or not handler.is_active:
         raise ValidationError({"handler": _("请指定责任人。")}, code="no_handler")
+    _check_candidates(appeal, "handler", [handler])
+    _check_candidates(appeal, "co_handlers", co_handlers)
     measure = clean_text(measure, field="measure")
     now = timezone.now()
     if deadline is None:
@@ -336,6 +349,7 @@ def appeal_transfer(*, appeal: Appeal, actor: UserLike, handler: Any, reason: st
     reason = clean_text(reason, field="reason")
     if handler is None or not handler.is_active:
         raise ValidationError({"handler": _("请指定新的责任人。")}, code="no_handler")
+    _check_candidates(appeal, "handler", [handler])
     previous = appeal.handler_id
     appeal.handler = handler
     appeal.last_activity_at = timezone.now()

@@ -356,14 +356,14 @@ def test_triage_assign_progress_and_notes(org: Org) -> None:
     soon = (timezone.now() + dt.timedelta(days=3)).isoformat()
     done = api.post(
         f"/appeals/{appeal.pk}/assign",
-        {"handler": org.grid_member.pk, "measure": "核对考勤", "deadline": soon, "co_handlers": ["employee"]},
+        {"handler": org.grid_member.pk, "measure": "核对考勤", "deadline": soon, "co_handlers": ["department"]},
     )
     assert done.status_code == 200 and done.json()["handler"] == "李娜"
     grid = Api(org.grid_member)
     assert grid.post(f"/appeals/{appeal.pk}/progress", {"text": "已联系财务"}).status_code == 201
     assert grid.post(f"/appeals/{appeal.pk}/notes", {"text": "内部：财务说下周"}).status_code == 201
     assert grid.post(f"/appeals/{appeal.pk}/notes", {"text": ""}).status_code == 422
-    # The co-handler is also the submitter: they may act, but still read only what is meant for them.
+    # The submitter reads only what is meant for them.
     own = Api(org.employee).get(f"/appeals/{appeal.pk}/events").json()
     assert "内部：财务说下周" not in [e["text"] for e in own]
     assert Api(org.secretary_b).post(f"/appeals/{appeal.pk}/notes", {"text": "x"}).status_code == 404

@@ -49,8 +49,9 @@ def handled(
         received_at=received or at(2),
     ).appeal
     s.appeal_triage(appeal=appeal, actor=org.department, category=category, grade="yellow")
-    s.appeal_assign(appeal=appeal, actor=org.department, handler=org.secretary_a, measure="核实后协调")
-    s.appeal_reply(appeal=appeal, actor=org.secretary_a, text="已协调解决")
+    # The department handles them all: it is a handler candidate of every branch's appeals.
+    s.appeal_assign(appeal=appeal, actor=org.department, handler=org.department, measure="核实后协调")
+    s.appeal_reply(appeal=appeal, actor=org.department, text="已协调解决")
     Appeal.objects.filter(pk=appeal.pk).update(answered_at=answered or at(5), closure_due=due or at(10))
     return Appeal.objects.select_related("unit").get(pk=appeal.pk)
 

@@ -96,10 +96,10 @@ def test_mine_tab_lists_handler_and_co_handler_appeals(org: Org) -> None:
         actor=org.secretary_a,
         handler=org.grid_member,
         measure="协调",
-        co_handlers=[org.secretary_b],
+        co_handlers=[org.department],
     )
     assert numbers(worklist(org.grid_member, "mine")) == {appeal.number}
-    assert numbers(worklist(org.secretary_b, "mine")) == {appeal.number}
+    assert numbers(worklist(org.department, "mine")) == {appeal.number}
     assert numbers(worklist(org.secretary_a, "mine")) == set()
 
 
@@ -211,7 +211,10 @@ def test_detail_allowed_out_of_scope_and_method(org: Org) -> None:
     for user in (org.secretary_a, org.department, org.leader, org.grid_member):
         assert detail(user, appeal).status_code == 200
     assert detail(org.secretary_b, appeal).status_code == 404
-    assert detail(org.employee, appeal).status_code == 404  # the submitter follows it on their own pages
+    # The submitter follows it on their own page, with the rating and withdrawal that belong to them.
+    own = detail(org.employee, appeal)
+    assert own.status_code == 302 and own["Location"] == reverse("my_appeal_detail", args=[appeal.pk])
+    assert detail(org.auditor, appeal).status_code == 404
     assert client_for(org.secretary_a).post(reverse("appeal_detail", args=[appeal.pk])).status_code == 405
     assert client_for(org.secretary_a).get(reverse("appeal_detail", args=[999999])).status_code == 404
 

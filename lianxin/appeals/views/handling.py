@@ -26,17 +26,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lianxin.appeals import handling_forms as f
 from lianxin.appeals import selectors, services
 from lianxin.appeals.access import appeal_for
-from lianxin.appeals.codes import EventKind, Grade, State
+from lianxin.appeals.codes import Grade, State
 from lianxin.appeals.models import Appeal, Category, Notification
 from lianxin.appeals.notify import notifications_mark_read
-from lianxin.appeals.scope import appeals_visible_to, can_supervise
+from lianxin.appeals.presenters import appeal_view
+from lianxin.appeals.scope import appeals_visible_to, can_handle, can_supervise, is_submitter
 from lianxin.appeals.triage import evidence_items
 from lianxin.org.models import SENSITIVE_ROLES
 from lianxin.org.scope import UserLike, scope_paths
 
 PAGE_SIZE = 20
-# Events the submitter's side makes; on an anonymous appeal their actor is shown as 匿名.
-SUBMITTER_KINDS = frozenset({EventKind.SUBMITTED, EventKind.INFO_ADDED, EventKind.RATED, EventKind.WITHDRAWN})
 MAX_PAGE = 200
 
 
@@ -199,32 +198,28 @@ def _render_detail(
     request: HttpRequest, appeal: Appeal, *, bound: tuple[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
+    view = appeal_view(user, appeal)
     supervisor = can_supervise(user, appeal)
     actions = []
-    for action in _available(user, appeal, supervisor):
+    offered = _available(user, appeal, supervisor) if can_handle(user, appeal) else []
+    for action in offered:
         form = bound[1] if bound is not None and bound[0] == action.key else _form(action, appeal)
         actions.append({"action": action, "form": form, "open": bound is not None and bound[0] == action.key})
     if bound is not None and not any(a["open"] for a in actions):
         # The refused action is no longer offered in this state; still show what was typed and why.
         action = ACTIONS[bound[0]]
         actions.insert(0, {"action": action, "form": bound[1], "open": True})
-    events = selectors.events_of(appeal)
-    for event in events:
-        if appeal.is_anonymous and event.kind in SUBMITTER_KINDS:
-            # Who took down an anonymous appeal could point to who raised it: never shown.
-            event.actor_name = _("匿名")  # type: ignore[attr-defined]
-        elif event.actor_id:
-            event.actor_name = selectors.display_name(event.actor)  # type: ignore[attr-defined]
-        else:
-            event.actor_name = _("系统")  # type: ignore[attr-defined]
     attachments = [
         {"item": item, "url": _attachment_url(appeal, item.pk)}
         for item in appeal.attachments.order_by("uploaded_at", "pk")
     ]
     suggested_category = (
-        Category.objects.filter(code=appeal.suggested_category).first() if appeal.suggested_category else None
+        Category.objects.filter(code=appeal.suggested_category).first()
+        if view.internal and appeal.suggested_category
+        else None
     )
-    evidence, confidence = evidence_items(appeal.suggestion_evidence)
+    # The suggestion is for the staff who handle the appeal, not for others who may read it.
+    evidence, confidence = evidence_items(appeal.suggestion_evidence) if view.internal else ([], None)
     now = timezone.now()
     response_late = (
         appeal.first_response_at is None
@@ -234,17 +229,10 @@ def _render_detail(
     )
     context = {
         "appeal": appeal,
-        "handler_name": selectors.display_name(appeal.handler) if appeal.handler_id else "",
-        "co_handlers": [selectors.display_name(u) for u in appeal.co_handlers.select_related("person")],
-        "submitter_name": "" if appeal.is_anonymous or appeal.submitter is None else appeal.submitter.name,
-        "entered_by_name": (
-            selectors.display_name(appeal.entered_by)
-            if appeal.entered_by_id and not appeal.is_anonymous
-            else ""
-        ),
+        "view": view,
         "suggested_category": suggested_category,
         "suggested_grade": Grade(appeal.suggested_grade).label
-        if appeal.suggested_grade in Grade.values
+        if view.internal and appeal.suggested_grade in Grade.values
         else "",
         # The words that led to the suggestion with their reasons, shown beside it and marked in the text.
         "suggestion_evidence": evidence[:8],
@@ -254,7 +242,6 @@ def _render_detail(
         "original_marked": highlight(appeal.text, [item["word"] for item in evidence]),
         "merged_into": appeal.merged_into.number if appeal.merged_into_id and appeal.merged_into else "",
         "response_late": response_late,
-        "events": events,
         "attachments": attachments,
         "actions": actions,
         "supervisor": supervisor,
@@ -266,8 +253,11 @@ def _render_detail(
 @require_GET
 @login_required
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # The handling page is for those who may act on the appeal; submitters follow it on their own pages.
-    appeal = appeal_for(request.user, pk, write=True)
+    """Whoever may see the appeal (appeal_for, as in the API) reads it here; those who may act get the
+    actions. A named submitter follows their own appeal on their own page, with its rating and withdrawal."""
+    appeal = appeal_for(request.user, pk)
+    if is_submitter(request.user, appeal) and not can_handle(request.user, appeal):
+        return redirect("my_appeal_detail", pk=pk)
     return _render_detail(request, appeal)
 
 
