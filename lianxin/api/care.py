@@ -19,10 +19,11 @@ from lianxin.api.errors import invalid
 from lianxin.api.schemas import ErrorOut
 from lianxin.appeals.presenters import user_label
 from lianxin.care import services
+from lianxin.care.access import my_people_for, require_care_staff
 from lianxin.care.codes import ContactKind
 from lianxin.care.models import ContactRecord, DueItem
 from lianxin.care.scope import due_items_visible_to
-from lianxin.care.selectors import due_items_open, my_people, uncontacted_days
+from lianxin.care.selectors import due_items_open, uncontacted_days
 from lianxin.org.access import unit_for
 from lianxin.org.models import SENSITIVE_ROLES, Person
 from lianxin.org.scope import people_visible_to, scope_paths
@@ -136,6 +137,7 @@ def _next(offset: int, limit: int, count: int) -> int | None:
 @router.post("/care/contacts", response={201: ContactOut, **ERRORS}, summary="记录一次谈心谈话或走访")
 def contact_create(request: HttpRequest, payload: ContactIn) -> Status[dict[str, Any]]:
     user = request.user
+    require_care_staff(user)
     wanted = set(payload.people)
     # Missing and out of scope are the same 404, so a refusal never confirms a person exists.
     people = list(people_visible_to(user).filter(pk__in=wanted).select_related("unit"))
@@ -200,6 +202,7 @@ def _due_out(item: DueItem, now: datetime.datetime) -> dict[str, Any]:
 @router.get("/care/due-items", response={200: DueItemPage, **ERRORS}, summary="待办谈访（本人负责或下辖）")
 def due_item_list(request: HttpRequest, query: Query[DueItemQuery]) -> Any:
     user = request.user
+    require_care_staff(user)
     rows: QuerySet[DueItem] = due_items_open(user)
     if query.scope == "mine":
         if query.unit is not None:
@@ -230,7 +233,7 @@ def due_item_list(request: HttpRequest, query: Query[DueItemQuery]) -> Any:
 
 @router.get("/care/my-people", response={200: MyPeoplePage, **ERRORS}, summary="我的联系对象及最近谈访日期")
 def my_people_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
-    rows: QuerySet[Person] = my_people(request.user)
+    rows: QuerySet[Person] = my_people_for(request.user)
     count = rows.count()
     page = list(rows[query.offset : query.offset + query.limit])
     today = timezone.localdate()

@@ -5,6 +5,7 @@ Out of scope and missing are the same 404, so a refusal never confirms that some
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from lianxin.care.models import CarePlan, ContactRecord, CounsellingReferral, DueItem, ViolationCase
@@ -15,7 +16,24 @@ from lianxin.care.scope import (
     referrals_visible_to,
     violation_cases_visible_to,
 )
-from lianxin.org.scope import UserLike
+from lianxin.care.selectors import my_people
+from lianxin.org.models import SCOPE_ROLES, Person, Role
+from lianxin.org.scope import UserLike, has_role, scope_paths
+
+
+def require_care_staff(user: UserLike) -> None:
+    """Talks, visits and due items are staff work (grid member and above): anyone else, an informant or
+    a counsellor included, gets 404 from the page and the API alike."""
+    if not scope_paths(user, SCOPE_ROLES):
+        raise Http404("care")
+
+
+def my_people_for(user: UserLike) -> QuerySet[Person]:
+    """A grid member's paired people (selectors.my_people). Nobody else keeps such a list, even when
+    paired with someone (an informant, an ordinary party member): the page and the API are 404 for them."""
+    if not has_role(user, Role.GRID_MEMBER):
+        raise Http404("my people")
+    return my_people(user)
 
 
 def contact_for(user: UserLike, pk: int) -> ContactRecord:

@@ -222,9 +222,11 @@ def test_my_people_with_their_last_contact(org: Org) -> None:
     assert "升学" not in text and "key" not in text
 
 
-def test_someone_without_a_file_has_no_people(org: Org) -> None:
-    body = Api(org.secretary_b).get("/care/my-people").json()
-    assert body == {"count": 0, "uncontacted_days": 90, "next": None, "items": []}
+def test_only_grid_members_keep_a_list_of_people(org: Org) -> None:
+    # As on the page: a secretary or an employee has no "my people", and is told so with the same 404.
+    assert Api(org.secretary_b).get("/care/my-people").status_code == 404
+    assert Api(org.employee).get("/care/my-people").status_code == 404
+    assert Api(org.grid_member).get("/care/my-people").json()["count"] == 1
 
 
 def test_my_people_take_the_same_queries_for_one_or_many(org: Org) -> None:

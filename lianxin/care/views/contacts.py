@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lianxin.care import services
-from lianxin.care.access import contact_for
+from lianxin.care.access import contact_for, require_care_staff
 from lianxin.care.forms import ContactForm
 from lianxin.care.models import DueItem
 from lianxin.care.selectors import contact_summary_for, due_items_open, my_people
 from lianxin.care.views import error_messages
-from lianxin.org.models import SCOPE_ROLES, Person
-from lianxin.org.scope import UserLike, people_visible_to, scope_paths
+from lianxin.org.models import Person
+from lianxin.org.scope import UserLike, people_visible_to
 
 DATALIST_SIZE = 200
 
@@ -48,8 +48,7 @@ def _lookup(user: UserLike, text: str) -> Person:
 @login_required
 def contact_new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not scope_paths(user, SCOPE_ROLES):
-        raise Http404("contact")
+    require_care_staff(user)
     source = request.POST if request.method == "POST" else request.GET
     wanted = _ids(source.getlist("people") or source.getlist("person"))
     people = _candidates(user, wanted)

@@ -12,9 +12,10 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from lianxin.care.selectors import coverage_page, my_people, uncontacted, uncontacted_days
-from lianxin.org.models import SCOPE_ROLES, Role, Unit
-from lianxin.org.scope import has_role, scope_paths, units_visible_to
+from lianxin.care.access import my_people_for
+from lianxin.care.selectors import coverage_page, uncontacted, uncontacted_days
+from lianxin.org.models import SCOPE_ROLES, Unit
+from lianxin.org.scope import scope_paths, units_visible_to
 
 PAGE_SIZE = 50
 
@@ -29,11 +30,9 @@ def _page_number(request: HttpRequest) -> int:
 @require_GET
 @login_required
 def my_people_page(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.GRID_MEMBER):
-        raise Http404("my people")
+    people = list(my_people_for(request.user))
     days = uncontacted_days()
     cutoff = timezone.localdate() - dt.timedelta(days=days)
-    people = list(my_people(request.user))
     for person in people:
         person.stale = person.last_contact is None or person.last_contact < cutoff  # type: ignore[attr-defined]
     return render(request, "care/my_people.html", {"people": people, "days": days})

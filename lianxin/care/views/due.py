@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from lianxin.care.access import require_care_staff
 from lianxin.care.selectors import due_items_open
-from lianxin.org.models import SCOPE_ROLES, SENSITIVE_ROLES
+from lianxin.org.models import SENSITIVE_ROLES
 from lianxin.org.scope import scope_paths
 
 LIST_SIZE = 200
@@ -20,8 +21,7 @@ LIST_SIZE = 200
 @login_required
 def due_items(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not scope_paths(user, SCOPE_ROLES):
-        raise Http404("due items")
+    require_care_staff(user)
     now = timezone.now()
     opened = due_items_open(user).select_related("person__unit")
     mine = list(opened.filter(responsible_id=user.pk)[:LIST_SIZE])
