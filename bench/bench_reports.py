@@ -80,11 +80,11 @@ src AS (
 )
 INSERT INTO appeals_appeal (
   number, text, channel, received_at, submitter_id, is_anonymous, entered_by_id, informant_kind,
-  receipt_lookup, receipt_hash, idempotency_key, wecom_msgid, unit_id, track, category_id, grade,
+  receipt_lookup, receipt_hash, wecom_msgid, unit_id, track, category_id, grade,
   suggested_category, suggested_grade, state, handler_id, measure, response_due, closure_due,
   first_response_at, answered_at, closed_at, last_activity_at, level, rating, reopen_count, merged_into_id)
 SELECT 'RB%(tag)s-' || lpad(to_hex(s.g), 8, '0'), '班车太挤，希望增加车次。', 'web', s.at,
-       pp.person_id, false, NULL, '', NULL, '', NULL, NULL,
+       pp.person_id, false, NULL, '', NULL, '', NULL,
        CASE WHEN s.g %% 10 = 0 THEN (SELECT id FROM root) ELSE pp.branch_id END,
        CASE WHEN s.g %% 10 = 0 THEN 'company' ELSE 'branch' END,
        s.cat, s.grade, s.cat, s.grade, s.state, NULL, '', s.at + interval '1 day',

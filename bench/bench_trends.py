@@ -76,7 +76,7 @@ FROM draw d;
 
 INSERT INTO appeals_appeal (
   number, text, channel, received_at, submitter_id, is_anonymous, entered_by_id, informant_kind,
-  receipt_lookup, receipt_hash, idempotency_key, wecom_msgid, unit_id, track, category_id, grade,
+  receipt_lookup, receipt_hash, wecom_msgid, unit_id, track, category_id, grade,
   suggested_category, suggested_grade, state, handler_id, measure, response_due, closure_due,
   first_response_at, answered_at, closed_at, last_activity_at, level, rating, reopen_count, merged_into_id)
 SELECT
@@ -85,7 +85,7 @@ SELECT
                    '大家意见都比较大。'])[1 + floor(s.r_tail * 6)::int],
   'web', s.received_at,
   CASE WHEN s.named THEN pb.person_id END,
-  NOT s.named, NULL, '', NULL, '', NULL, NULL,
+  NOT s.named, NULL, '', NULL, '', NULL,
   CASE WHEN s.named THEN pb.branch_id WHEN s.r_route < 0.5 THEN br.id
        ELSE (SELECT id FROM org_unit WHERE depth = 1 ORDER BY path LIMIT 1) END,
   CASE WHEN s.named OR s.r_route < 0.5 THEN 'branch' ELSE 'company' END,

@@ -234,6 +234,8 @@ WECOM_AGENT_ID = env_int("WECOM_AGENT_ID", 0)
 WECOM_SECRET = env_str("WECOM_SECRET")
 WECOM_SEND_ENABLED = env_bool("WECOM_SEND_ENABLED", default=False) and not TESTING
 APPEAL_ATTACHMENT_MAX_BYTES = env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)  # each file
+# How long a submission's idempotency key finds its appeal again (a retry after a lost answer).
+APPEAL_IDEMPOTENCY_HOURS = env_int("APPEAL_IDEMPOTENCY_HOURS", 24)
 CARE_UNCONTACTED_DAYS = env_int("CARE_UNCONTACTED_DAYS", 90)  # flagged when not contacted this long
 # Audit events are kept this long (at least 180 days, MLPS level 3; the database refuses younger deletes).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)

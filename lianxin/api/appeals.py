@@ -6,13 +6,10 @@ appeal's state does not allow, 422 for bad input (with `errors` by field), 429 f
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
@@ -37,6 +34,7 @@ from lianxin.api.appeal_schemas import (
     TransferIn,
     TriageIn,
 )
+from lianxin.api.auth import stamp_request_token
 from lianxin.api.errors import invalid
 from lianxin.api.schemas import ErrorOut
 from lianxin.appeals import presenters, receipt_access, selectors, services
@@ -114,9 +112,7 @@ def _idempotency_key(request: HttpRequest, body_key: str | None) -> str | None:
         return None
     if not raw.strip() or len(raw) > 64:
         raise ValidationError({"idempotency_key": "幂等键须为 1–64 个字符。"})
-    # Keyed by the caller, so two clients choosing the same key never meet, and the raw key is not kept.
-    material = f"{request.user.pk}:{raw}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), material, hashlib.sha256).hexdigest()
+    return raw
 
 
 def _informant_kind(user: UserLike) -> str:
@@ -133,6 +129,9 @@ def _informant_kind(user: UserLike) -> str:
 )
 def appeal_create(request: HttpRequest, payload: AppealIn) -> Status[dict[str, Any]]:
     user = request.user
+    if not payload.anonymous:
+        # An anonymous submission leaves the token's last use as it was (lianxin.api.auth).
+        stamp_request_token(request)
     channel = payload.channel
     staff_entry = payload.on_behalf_of is not None or channel in STAFF_CHANNELS
     if channel in (Channel.WEB, Channel.WECOM):

@@ -72,7 +72,6 @@ ORIGINAL_FIELDS = frozenset(
         "informant_kind",
         "receipt_lookup",
         "receipt_hash",
-        "idempotency_key",
         "wecom_msgid",
     }
 )
@@ -128,7 +127,6 @@ class Appeal(models.Model):
     # The receipt is "<lookup>-<secret>": the lookup finds the row, only an Argon2 hash of the secret is kept.
     receipt_lookup = models.CharField(max_length=12, null=True, blank=True, unique=True)
     receipt_hash = models.CharField(max_length=128, blank=True)
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     wecom_msgid = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     # --- the current state, derived from the events ----------------------------------------------
@@ -217,6 +215,23 @@ class Appeal(models.Model):
             and self.closure_due is not None
             and self.closure_due < timezone.now()
         )
+
+
+class IdempotencyKey(models.Model):
+    """A submission's idempotency key, kept beside the appeal (never in its original) and only until a
+    retry can no longer come (APPEAL_IDEMPOTENCY_HOURS). Only a keyed digest is stored; for an anonymous
+    submission the digest is made from the key alone, never from who sent it."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
 
 
 class AppealEvent(models.Model):

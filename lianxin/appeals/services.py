@@ -7,11 +7,14 @@ its supervisors always see (不截留); every state change is checked against th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,7 +31,15 @@ from lianxin.appeals.codes import (
     State,
     Track,
 )
-from lianxin.appeals.models import MAX_TEXT, Appeal, AppealEvent, Category, GradeRule, Notification
+from lianxin.appeals.models import (
+    MAX_TEXT,
+    Appeal,
+    AppealEvent,
+    Category,
+    GradeRule,
+    IdempotencyKey,
+    Notification,
+)
 from lianxin.appeals.notify import LevelDirectory, level_message, notify_level, notify_red
 from lianxin.appeals.scope import handler_candidates
 from lianxin.appeals.triage import evidence_json, suggest
@@ -143,6 +154,36 @@ def _new_number(at: dt.datetime) -> str:
     return f"LX{local:%Y%m%d}-{tail}"
 
 
+def idempotency_digest(key: str, *, owner: str) -> str:
+    """The stored form of an idempotency key: keyed by the server's secret, so the raw key is not kept,
+    and by its owner, so two callers choosing the same key never meet."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"{owner}:{key}".encode(), hashlib.sha256).hexdigest()
+
+
+def _key_owner(submitter: Person | None, entered_by: UserLike | None) -> str:
+    """Whom a key belongs to, from what the appeal itself stores: the member of staff who entered it, the
+    named submitter, or — for an anonymous submission — nobody, so the key cannot point to an account."""
+    clerk = getattr(entered_by, "pk", None)
+    if clerk is not None:
+        return f"user:{clerk}"
+    if submitter is not None:
+        return f"person:{submitter.pk}"
+    return "anonymous"
+
+
+def _keyed(digest: str | None, msgid: str | None, now: dt.datetime) -> Appeal | None:
+    """The appeal an earlier submission with this idempotency key (still valid) or WeCom MsgId made."""
+    if digest:
+        found = (
+            IdempotencyKey.objects.filter(digest=digest, expires_at__gt=now).select_related("appeal").first()
+        )
+        if found is not None:
+            return found.appeal
+    if msgid:
+        return Appeal.objects.filter(wecom_msgid=msgid).first()
+    return None
+
+
 @transaction.atomic
 def appeal_submit(
     *,
@@ -158,7 +199,10 @@ def appeal_submit(
     wecom_msgid: str | None = None,
     received_at: dt.datetime | None = None,
 ) -> Submitted:
-    """Record an appeal from any channel. An anonymous one keeps no person, user, address or device."""
+    """Record an appeal from any channel. An anonymous one keeps no person, user, address or device.
+
+    A repeat with the same idempotency key (within APPEAL_IDEMPOTENCY_HOURS) or WeCom MsgId returns
+    the appeal the first one made. The key lives in its own table, never in the immutable original."""
     if channel not in Channel.values:
         raise ValidationError({"channel": _("未知的渠道。")}, code="unknown_channel")
     if track is not None and track not in Track.values:
@@ -167,19 +211,25 @@ def appeal_submit(
     if anonymous:
         submitter = None
         entered_by = None if channel in (Channel.WEB, Channel.API) else entered_by
+    if not getattr(entered_by, "is_authenticated", False):
+        entered_by = None
     if channel == Channel.INFORMANT and not informant_kind:
         raise ValidationError({"informant_kind": _("信息员报送须注明类别。")}, code="informant_kind")
-    for key, field in ((idempotency_key, "idempotency_key"), (wecom_msgid, "wecom_msgid")):
-        if key:
-            existing = Appeal.objects.filter(**{field: key}).first()
-            if existing is not None:
-                return Submitted(existing, None, duplicate=True)
+    now = timezone.now()
+    digest = (
+        idempotency_digest(idempotency_key, owner=_key_owner(submitter, entered_by))
+        if idempotency_key
+        else None
+    )
+    existing = _keyed(digest, wecom_msgid, now)
+    if existing is not None:
+        return Submitted(existing, None, duplicate=True)
 
     routed_unit, routed_track = _route(submitter, unit, track)
-    code = lookup = digest = None
+    code = lookup = hashed = None
     if anonymous:
-        code, lookup, digest = receipts.new_receipt()
-    moment = received_at or timezone.now()
+        code, lookup, hashed = receipts.new_receipt()
+    moment = received_at or now
     suggestion = suggest(cleaned)
     fields: dict[str, Any] = {
         "text": cleaned,
@@ -187,11 +237,10 @@ def appeal_submit(
         "received_at": moment,
         "submitter": submitter,
         "is_anonymous": anonymous,
-        "entered_by": entered_by if getattr(entered_by, "is_authenticated", False) else None,
+        "entered_by": entered_by,
         "informant_kind": informant_kind,
         "receipt_lookup": lookup,
-        "receipt_hash": digest or "",
-        "idempotency_key": idempotency_key or None,
+        "receipt_hash": hashed or "",
         "wecom_msgid": wecom_msgid or None,
         "unit": routed_unit,
         "track": routed_track,
@@ -200,16 +249,21 @@ def appeal_submit(
         "suggested_grade": suggestion.grade if suggestion else "",
         "suggestion_evidence": evidence_json(suggestion),
     }
+    if digest:
+        # An expired key may wait for the purge: it no longer holds its digest.
+        IdempotencyKey.objects.filter(digest=digest, expires_at__lte=now).delete()
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 appeal = Appeal.objects.create(number=_new_number(moment), **fields)
+                if digest:
+                    expires = now + dt.timedelta(hours=settings.APPEAL_IDEMPOTENCY_HOURS)
+                    IdempotencyKey.objects.create(digest=digest, appeal=appeal, expires_at=expires)
             break
         except IntegrityError:
             # A concurrent double submit with the same key wins the race: return its appeal.
-            for key, field in ((idempotency_key, "idempotency_key"), (wecom_msgid, "wecom_msgid")):
-                if key and (existing := Appeal.objects.filter(**{field: key}).first()) is not None:
-                    return Submitted(existing, None, duplicate=True)
+            if (existing := _keyed(digest, wecom_msgid, now)) is not None:
+                return Submitted(existing, None, duplicate=True)
     else:  # pragma: no cover - six random characters colliding five times
         raise IntegrityError("could not allocate an appeal number")
     # The submitter's own account by id: loading the user would cost a query for nothing.
@@ -223,6 +277,12 @@ def appeal_submit(
         data={"channel": channel},
     )
     return Submitted(appeal, code)
+
+
+def idempotency_keys_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the keys no retry can use any more; returns how many went."""
+    deleted, _by_model = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 @transaction.atomic

@@ -27,7 +27,6 @@ ORIGINAL_COLUMNS = (
     "informant_kind",
     "receipt_lookup",
     "receipt_hash",
-    "idempotency_key",
     "wecom_msgid",
 )
 
