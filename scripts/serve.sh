@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Serves an existing database: gunicorn for the web, one Huey consumer beside it.
-# The access log leaves out the client address: anonymous appeals must not be traceable to one.
+# The access log leaves out the client address and the user agent for every request: anonymous appeals must
+# not be traceable to one. The paths that may carry or follow an anonymous appeal are /appeals/new/ (the
+# employee may choose anonymity there), /appeals/anonymous/, /appeals/receipt/..., POST /api/v1/appeals,
+# /api/v1/receipts/... and /static/ (the anonymous form's files); README.md shows the same for nginx.
 set -euo pipefail
 export SECURE_COOKIES=${SECURE_COOKIES:-0}
 $RUN python manage.py run_huey --quiet &
