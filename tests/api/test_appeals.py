@@ -356,7 +356,7 @@ def test_triage_assign_progress_and_notes(org: Org) -> None:
     soon = (timezone.now() + dt.timedelta(days=3)).isoformat()
     done = api.post(
         f"/appeals/{appeal.pk}/assign",
-        {"handler": org.grid_member.pk, "measure": "核对考勤", "deadline": soon, "co_handlers": ["department"]},
+        {"handler": org.grid_member.pk, "measure": "核对考勤", "deadline": soon, "co_handlers": ["leader"]},
     )
     assert done.status_code == 200 and done.json()["handler"] == "李娜"
     grid = Api(org.grid_member)
