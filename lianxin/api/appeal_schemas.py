@@ -33,7 +33,13 @@ class AppealIn(Schema):
         description="渠道：api；代录时可为 box、talk、hotline、survey、email；信息员可用 informant",
     )
     idempotency_key: str | None = Field(
-        None, min_length=1, max_length=64, description="幂等键；也可用请求头 Idempotency-Key"
+        None,
+        min_length=1,
+        max_length=64,
+        description=(
+            "幂等键；也可用请求头 Idempotency-Key。24 小时内有效。"
+            "匿名提交的幂等键不与账号关联，请使用随机值（如 UUID）"
+        ),
     )
 
     @field_validator("channel")
