@@ -233,6 +233,7 @@ WECOM_AES_KEY = env_str("WECOM_AES_KEY")  # EncodingAESKey: 43 characters
 WECOM_AGENT_ID = env_int("WECOM_AGENT_ID", 0)
 WECOM_SECRET = env_str("WECOM_SECRET")
 WECOM_SEND_ENABLED = env_bool("WECOM_SEND_ENABLED", default=False) and not TESTING
+WECOM_MAX_AGE_SECONDS = env_int("WECOM_MAX_AGE_SECONDS", 300)  # older callbacks are refused as replays
 APPEAL_ATTACHMENT_MAX_BYTES = env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)  # each file
 # How long a submission's idempotency key finds its appeal again (a retry after a lost answer).
 APPEAL_IDEMPOTENCY_HOURS = env_int("APPEAL_IDEMPOTENCY_HOURS", 24)

@@ -6,7 +6,9 @@ account, so `Person.employee_no == FromUserName` links a sender to their file wi
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -52,15 +54,33 @@ def linked_person(userid: str) -> Person | None:
     )
 
 
-def receive_text(*, person: Person, content: str, msgid: str) -> Appeal | None:
-    """A text message from a linked employee becomes a named appeal; a redelivery returns the same one."""
+def is_fresh(timestamp: str, *, now: float | None = None) -> bool:
+    """The callback's signed timestamp lies within WECOM_MAX_AGE_SECONDS of now: an old request caught
+    and sent again is refused, not taken for a new message."""
     try:
-        submitted = appeal_submit(
-            text=content, channel=Channel.WECOM, submitter=person, wecom_msgid=msgid or None
-        )
+        sent = int(timestamp)
+    except ValueError:
+        return False
+    return abs((time.time() if now is None else now) - sent) <= settings.WECOM_MAX_AGE_SECONDS
+
+
+def message_key(*, msgid: str | None, userid: str, sent_at: int, content: str) -> str:
+    """WeCom's MsgId; a message without one is known by its sender, second and words, so WeCom's
+    redelivery of it is still one appeal while another message from the same person is another."""
+    if msgid:
+        return msgid
+    digest = hashlib.sha256(f"{userid}\n{sent_at}\n{content}".encode()).hexdigest()
+    return f"derived:{digest[:56]}"  # the column holds 64 characters; a real MsgId is digits only
+
+
+def receive_text(*, person: Person, content: str, msgid: str | None, sent_at: int) -> Appeal | None:
+    """A text message from a linked employee becomes a named appeal; a redelivery returns the same one."""
+    key = message_key(msgid=msgid, userid=person.employee_no, sent_at=sent_at, content=content)
+    try:
+        submitted = appeal_submit(text=content, channel=Channel.WECOM, submitter=person, wecom_msgid=key)
     except ValidationError:
         # Never the content in the log: only that the message was empty or too long.
-        logger.info("wecom message %s refused: empty or too long", msgid)
+        logger.info("wecom message %s refused: empty or too long", key)
         return None
     return submitted.appeal
 

@@ -43,9 +43,9 @@ def text_xml(userid: str, content: str, msgid: str = "7001") -> str:
     )
 
 
-def deliver(xml: str, *, token: str = TOKEN, tamper: bool = False) -> Any:
+def deliver(xml: str, *, token: str = TOKEN, tamper: bool = False, signed_at: int | None = None) -> Any:
     """Encrypt and sign the message as WeCom does, then post it with the signature in the query."""
-    nonce, timestamp = "nonce123", str(int(time.time()))
+    nonce, timestamp = "nonce123", str(int(time.time()) if signed_at is None else signed_at)
     envelope = xmltodict.parse(WeChatCrypto(token, AES_KEY, CORP_ID).encrypt_message(xml, nonce, timestamp))
     fields = envelope["xml"]
     encrypted = fields["Encrypt"] + ("A" if tamper else "")
@@ -215,3 +215,37 @@ def test_people_who_have_left_are_not_linked(org: Org) -> None:
     org.stranger.save(update_fields=["status"])
     deliver(text_xml(org.stranger.employee_no, "离职后发来的消息", msgid="920001"))
     assert Appeal.objects.count() == 0
+
+
+# --- messages without a MsgId, and replays ---------------------------------------------------------
+
+
+def untracked_xml(userid: str, content: str, sent_at: int) -> str:
+    """A text message as some WeCom clients and relays send it: no MsgId."""
+    return (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
+        f"<CreateTime>{sent_at}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><AgentID>1000002</AgentID></xml>"
+    )
+
+
+def test_messages_without_a_msgid_are_each_an_appeal_and_a_redelivery_is_not(org: Org) -> None:
+    userid, now = org.employee_person.employee_no, int(time.time())
+    first = untracked_xml(userid, "宿舍热水器坏了", now - 30)
+    for xml in (first, first, untracked_xml(userid, "班车晚点二十分钟", now - 20)):
+        assert deliver(xml).content == b"success"
+    assert sorted(Appeal.objects.values_list("text", flat=True)) == ["宿舍热水器坏了", "班车晚点二十分钟"]
+    # The same words again later are a new message, not a redelivery of the first.
+    deliver(untracked_xml(userid, "宿舍热水器坏了", now))
+    assert Appeal.objects.filter(text="宿舍热水器坏了").count() == 2
+
+
+def test_a_callback_with_a_stale_or_future_timestamp_is_refused(org: Org) -> None:
+    xml = text_xml(org.employee_person.employee_no, "这是十分钟前截获的请求", msgid="920001")
+    for shift in (-600, 600):
+        response = deliver(xml, signed_at=int(time.time()) + shift)
+        assert (response.status_code, response.content) == (403, b"stale timestamp")
+    assert Appeal.objects.count() == 0
+    assert deliver(xml).status_code == 200  # the same message signed now is taken
+    assert Appeal.objects.count() == 1

@@ -52,6 +52,9 @@ def wecom_callback(request: HttpRequest) -> HttpResponse:
 
     if len(request.body) > MAX_BODY:
         return HttpResponseForbidden("too large")
+    if not wecom.is_fresh(timestamp):
+        logger.warning("wecom callback refused: timestamp %r is not within the accepted age", timestamp)
+        return HttpResponseForbidden("stale timestamp")
     try:
         xml = crypto.decrypt_message(request.body, signature, timestamp, nonce)
         message = parse_message(xml)
@@ -69,7 +72,9 @@ def wecom_callback(request: HttpRequest) -> HttpResponse:
         encrypted = crypto.encrypt_message(reply.render(), nonce, timestamp)
         return HttpResponse(encrypted, content_type="application/xml; charset=utf-8")
     # xmltodict turns an all-blank Content into None; that is an empty message, not the text "None".
-    wecom.receive_text(person=person, content=message.content or "", msgid=str(message.id))
+    # wechatpy reads a missing MsgId as 0.
+    msgid = str(message.id) if message.id else None
+    wecom.receive_text(person=person, content=message.content or "", msgid=msgid, sent_at=int(message.time))
     return HttpResponse("success", content_type="text/plain")
 
 
