@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -86,9 +87,19 @@ def _check(appeal: Appeal, action: str) -> None:
         )
 
 
+# Letters that print as nothing, sent by chat apps as a "blank" message; beside them, anything that is a
+# separator, a control or a zero-width format character shows nothing either.
+BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def _shows_nothing(text: str) -> bool:
+    return all(ch in BLANK_LETTERS or unicodedata.category(ch) in INVISIBLE_CATEGORIES for ch in text)
+
+
 def clean_text(text: str, *, field: str = "text") -> str:
     cleaned = (text or "").strip()
-    if not cleaned:
+    if _shows_nothing(cleaned):
         raise ValidationError({field: _("内容不能为空。")}, code="empty")
     if len(cleaned) > MAX_TEXT:
         raise ValidationError({field: _("内容不能超过 %(max)d 个字。") % {"max": MAX_TEXT}}, code="too_long")
