@@ -12,6 +12,7 @@ from lianxin.api.auth import TokenAuth
 from lianxin.api.care import router as care_router
 from lianxin.api.insight import router as insight_router
 from lianxin.api.org import router as org_router
+from lianxin.inputguard import UnstorableText, refusal
 
 api = NinjaAPI(
     title="Lianxin API",
@@ -42,3 +43,8 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     # Missing and out of scope are the same answer, so a refusal never confirms existence.
     return api.create_response(request, {"detail": "未找到"}, status=404)
+
+
+@api.exception_handler(UnstorableText)
+def unstorable(request: HttpRequest, exc: UnstorableText) -> HttpResponse:
+    return refusal(request, ["body"])
