@@ -137,3 +137,27 @@ def test_invisible_characters_inside_real_words_are_kept(org: Org) -> None:
     response = api_post(org.employee, "/appeals", json.dumps({"text": "班车\u200b太挤"}))
     assert response.status_code == 201
     assert Appeal.objects.get().text == "班车\u200b太挤"
+
+
+# --- offsets and ids -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/units", "/people", "/appeals", "/care/due-items", "/care/my-people"])
+@pytest.mark.parametrize("offset", [2**63, 2**64 + 1, -1])
+def test_an_offset_out_of_range_is_a_422_not_a_500(org: Org, path: str, offset: int) -> None:
+    response = api_get(org.secretary_a, path, offset=offset)
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["offset"]
+
+
+def test_the_largest_offset_allowed_is_an_empty_page(org: Org) -> None:
+    response = api_get(org.secretary_a, "/people", offset=10_000_000)
+    assert response.status_code == 200
+    assert response.json()["items"] == [] and response.json()["next"] is None
+
+
+def test_an_id_beyond_64_bits_in_a_list_is_a_422(org: Org) -> None:
+    payload = {"kind": "talk", "date": "2026-01-05", "people": [org.paired_person.pk, 2**70]}
+    response = api_post(org.grid_member, "/care/contacts", json.dumps(payload))
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["people.1"]

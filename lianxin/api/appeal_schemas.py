@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from lianxin.api.schemas import Offset
 from lianxin.appeals.codes import Channel, EventKind, Grade, Rating, State, Track
 
 MAX_APPEALS_PAGE = 100
@@ -88,7 +89,7 @@ class AppealQuery(Schema):
     unit: int | None = Field(None, ge=1, description="单位 id：该单位及下级单位；范围外为 404")
     overdue: bool = Field(False, description="只看逾期未办结")
     limit: int = Field(50, ge=1, le=MAX_APPEALS_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
     @field_validator("state")
     @classmethod

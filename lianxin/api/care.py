@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from lianxin.api.errors import invalid
-from lianxin.api.schemas import ErrorOut
+from lianxin.api.schemas import ErrorOut, Id, Offset
 from lianxin.appeals.presenters import user_label
 from lianxin.care import services
 from lianxin.care.access import my_people_for, require_care_staff
@@ -45,12 +45,12 @@ class CareError(Schema):
 class ContactIn(Schema):
     kind: str = Field(description="方式：" + "、".join(ContactKind.values))
     date: datetime.date = Field(description="谈访日期，不能晚于今天")
-    people: list[int] = Field(max_length=MAX_PEOPLE_PER_RECORD, description="谈话对象的人员 id")
+    people: list[Id] = Field(max_length=MAX_PEOPLE_PER_RECORD, description="谈话对象的人员 id")
     place: str = Field("", max_length=100)
     topic: str = Field("", max_length=200, description="主题（受限，仅谈话人与支部书记及以上可读）")
     summary: str = Field("", max_length=5000, description="内容摘要（受限）")
     next_due: datetime.date | None = Field(None, description="下次联系日期")
-    fulfils: list[int] = Field(default_factory=list, max_length=20, description="要完成的待办谈访 id")
+    fulfils: list[Id] = Field(default_factory=list, max_length=20, description="要完成的待办谈访 id")
     follow_up_appeal: str | None = Field(None, max_length=5000, description="代为提出的诉求内容（仅限一人）")
 
 
@@ -98,7 +98,7 @@ class DueItemQuery(Schema):
     )
     unit: int | None = Field(None, description="scope=subtree 时只看该单位及下级")
     overdue: bool = Field(False, description="只看已逾期的")
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
     limit: int = Field(50, ge=1, le=MAX_CARE_PAGE)
 
 
@@ -120,7 +120,7 @@ class MyPeoplePage(Schema):
 
 
 class PageQuery(Schema):
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
     limit: int = Field(100, ge=1, le=MAX_CARE_PAGE)
 
 

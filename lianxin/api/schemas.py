@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
@@ -18,9 +18,22 @@ MAX_PEOPLE_PAGE = 200
 # half a million rows costs more than the page itself).
 PEOPLE_COUNT_CAP = 10_000
 
+# Far past the end of any list here; an offset beyond the database's integer range used to be a 500.
+MAX_OFFSET = 10_000_000
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description="跳过的条数")]
+# Row ids are 64-bit; a larger id in a list used to reach the database's IN (...) and end in a 500.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 
 class ErrorOut(Schema):
     detail: str
+
+
+class InvalidOut(ErrorOut):
+    """The 422 body: a readable `detail` and the messages by field (`text`, `people.2`, `offset`)."""
+
+    errors: dict[str, list[str]] = Field(default_factory=dict, description="按字段列出的错误")
 
 
 class UnitOut(Schema):
@@ -51,7 +64,7 @@ class UnitPage(Schema):
 class UnitQuery(Schema):
     parent: int | None = Field(None, description="只列出该单位的直接下级")
     limit: int = Field(100, ge=1, le=MAX_UNITS_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class UnitRef(Schema):
@@ -86,7 +99,7 @@ class PeopleQuery(Schema):
     q: str | None = Field(None, max_length=50, description="姓名（包含）、工号或拼音首字母（前缀）")
     sort: str | None = Field(None, description="排序：" + "、".join(SORTS))
     limit: int = Field(50, ge=1, le=MAX_PEOPLE_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
     @field_validator("sort")
     @classmethod

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as InputError
 from ninja.security import django_auth
 
 from lianxin.api.appeals import router as appeals_router
 from lianxin.api.auth import TokenAuth
 from lianxin.api.care import router as care_router
+from lianxin.api.errors import input_invalid
 from lianxin.api.insight import router as insight_router
 from lianxin.api.org import router as org_router
 from lianxin.inputguard import UnstorableText, refusal
@@ -48,3 +50,8 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(UnstorableText)
 def unstorable(request: HttpRequest, exc: UnstorableText) -> HttpResponse:
     return refusal(request, ["body"])
+
+
+@api.exception_handler(InputError)
+def input_refused(request: HttpRequest, exc: InputError) -> HttpResponse:
+    return api.create_response(request, input_invalid(exc), status=422)
