@@ -1,5 +1,6 @@
 """The API's error bodies, one shape for every refusal: a readable `detail`, and for bad input (422) the
-messages by field in `errors`."""
+messages by field in `errors`; and the error responses every operation can give, written into the
+OpenAPI document once instead of on each operation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from ninja import Status
 from ninja.errors import ValidationError as InputError
 
+from lianxin.api.schemas import ErrorOut, InvalidOut
 
 # Where ninja says an input came from: the first element of an error's `loc`.
 SOURCES = ("body", "query", "path", "header", "cookie", "form", "file")
@@ -46,3 +48,29 @@ def input_invalid(exc: InputError) -> dict[str, Any]:
     detail = "；".join(f"{field}：{'；'.join(messages)}" for field, messages in errors.items())
     return {"detail": detail, "errors": errors}
 
+
+def _response(description: str, name: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+    }
+
+
+def document_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add to each operation the refusals it can give whatever it does: 401 when it needs a token, 422
+    when it takes any input, 400 when that input is a body that is not JSON."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (ErrorOut, InvalidOut):
+        components.setdefault(
+            model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            if operation.get("security"):
+                responses.setdefault("401", _response("未认证：缺少令牌或令牌无效", "ErrorOut"))
+            if operation.get("parameters") or operation.get("requestBody"):
+                responses.setdefault("422", _response("输入不符合要求（errors 按字段列出）", "InvalidOut"))
+            if operation.get("requestBody"):
+                responses.setdefault("400", _response("请求体不是有效的 JSON", "ErrorOut"))
+    return schema

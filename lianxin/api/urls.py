@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as InputError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import django_auth
 
 from lianxin.api.appeals import router as appeals_router
 from lianxin.api.auth import TokenAuth
 from lianxin.api.care import router as care_router
-from lianxin.api.errors import input_invalid
+from lianxin.api.errors import document_common_errors, input_invalid
 from lianxin.api.insight import router as insight_router
 from lianxin.api.org import router as org_router
 from lianxin.inputguard import UnstorableText, refusal
 
-api = NinjaAPI(
+
+class LianxinAPI(NinjaAPI):
+    """Ninja's API, whose OpenAPI document also lists the refusals every operation can give."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_common_errors(schema)
+        return schema
+
+
+api = LianxinAPI(
     title="Lianxin API",
     version="1",
     description=(
@@ -47,11 +62,11 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": "未找到"}, status=404)
 
 
-@api.exception_handler(UnstorableText)
-def unstorable(request: HttpRequest, exc: UnstorableText) -> HttpResponse:
-    return refusal(request, ["body"])
-
-
 @api.exception_handler(InputError)
 def input_refused(request: HttpRequest, exc: InputError) -> HttpResponse:
     return api.create_response(request, input_invalid(exc), status=422)
+
+
+@api.exception_handler(UnstorableText)
+def unstorable(request: HttpRequest, exc: UnstorableText) -> HttpResponse:
+    return refusal(request, ["body"])
