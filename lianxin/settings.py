@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lianxin.nostore.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication, so its 400 page has the user's menu; before every view and query.
     "lianxin.inputguard.UnstorableInputMiddleware",
