@@ -161,3 +161,18 @@ def test_an_id_beyond_64_bits_in_a_list_is_a_422(org: Org) -> None:
     response = api_post(org.grid_member, "/care/contacts", json.dumps(payload))
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["people.1"]
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "²", "-3", "二"])
+@pytest.mark.parametrize(
+    ("persona", "name"),
+    [
+        ("secretary_a", "person_list"),
+        ("secretary_a", "appeal_worklist"),
+        ("department", "appeal_ledger"),
+        ("secretary_a", "care_coverage"),
+    ],
+)
+def test_any_page_number_shows_a_page_never_a_500(org: Org, persona: str, name: str, page: str) -> None:
+    response = login(getattr(org, persona)).get(reverse(name), {"page": page})
+    assert response.status_code == 200

@@ -34,9 +34,9 @@ from lianxin.appeals.scope import appeals_visible_to, can_handle, can_supervise,
 from lianxin.appeals.triage import evidence_items
 from lianxin.org.models import SENSITIVE_ROLES
 from lianxin.org.scope import UserLike, scope_paths
+from lianxin.paging import MAX_PAGE, page_number
 
 PAGE_SIZE = 20
-MAX_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return min(max(int(raw), 1), MAX_PAGE) if raw.isdigit() else 1
-
-
 # --- The worklist ---------------------------------------------------------------------------------
 
 
@@ -84,7 +79,7 @@ def appeal_worklist(request: HttpRequest) -> HttpResponse:
     if tab not in selectors.TAB_KEYS:
         tab = "received" if supervisor else "mine"
     rows = selectors.filter_worklist(selectors.worklist(user, tab), request.GET)
-    number = _page_number(request)
+    number = page_number(request)
     appeals, more = selectors.worklist_page(rows, offset=(number - 1) * PAGE_SIZE, size=PAGE_SIZE)
     now = timezone.now()
     for appeal in appeals:
@@ -362,7 +357,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         if changed:
             messages.success(request, _("已标记 %(n)d 条通知为已读。") % {"n": changed})
         return redirect("notifications")
-    number = _page_number(request)
+    number = page_number(request)
     offset = (number - 1) * 50
     rows = list(
         Notification.objects.filter(user_id=int(user.pk or 0))

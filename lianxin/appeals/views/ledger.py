@@ -20,6 +20,7 @@ from lianxin.appeals.codes import Grade, State
 from lianxin.appeals.models import Category
 from lianxin.audit.services import client_ip
 from lianxin.org.models import Unit
+from lianxin.paging import page_number
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INDICATOR_DAYS = 90  # a quarter, when the filter names no period
@@ -28,11 +29,6 @@ INDICATOR_DAYS = 90  # a quarter, when the filter names no period
 def _require_ledger(request: HttpRequest) -> None:
     if not ledger.may_use_ledger(request.user):
         raise Http404("ledger")
-
-
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() else 1
 
 
 def _indicator_period(flt: ledger.LedgerFilter) -> tuple[dt.date, dt.date]:
@@ -61,7 +57,7 @@ def _unit_choices(request: HttpRequest, selected: Unit | None) -> list[Unit]:
 def appeal_ledger(request: HttpRequest) -> HttpResponse:
     _require_ledger(request)
     flt = ledger.parse_filter(request.user, request.GET)
-    page = ledger.ledger_page(ledger.filter_ledger(request.user, flt), _page_number(request))
+    page = ledger.ledger_page(ledger.filter_ledger(request.user, flt), page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -21,9 +21,9 @@ from lianxin.org.forms import CorrectionDecisionForm, CorrectionRequestForm, cor
 from lianxin.org.models import CorrectionRequest, DifficultyTag, PoliticalStatus
 from lianxin.org.scope import can_decide_corrections, can_see_sensitive, own_person_id
 from lianxin.org.services import correction_decide, correction_request_submit
+from lianxin.paging import MAX_PAGE, page_number
 
 COUNT_CAP = 1000  # beyond this the list says "more than 1,000" instead of counting every row
-MAX_PAGE = 200  # deeper pages are slow to reach by OFFSET and useless to browse: narrow the filters
 
 SORT_LABELS = [
     ("name", _("姓名")),
@@ -38,11 +38,6 @@ def _with_field_labels(items: list[CorrectionRequest]) -> list[CorrectionRequest
     for item in items:
         item.field_label = labels.get(item.field, item.field)  # type: ignore[attr-defined]
     return items
-
-
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return min(max(int(raw), 1), MAX_PAGE) if raw.isdigit() else 1
 
 
 def _export_url(request: HttpRequest) -> str | None:
@@ -63,7 +58,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     unit = selectors.selected_unit(user, request.GET)
     people = selectors.filter_people(user, request.GET, unit=unit)
     size: int = getattr(settings, "PERSON_PAGE_SIZE", 50)
-    number = _page_number(request)
+    number = page_number(request)
     offset = (number - 1) * size
     # One row more than the page tells whether a next page exists without counting.
     rows = list(people.prefetch_related("difficulty_tags")[offset : offset + size + 1])
