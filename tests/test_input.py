@@ -142,7 +142,9 @@ def test_invisible_characters_inside_real_words_are_kept(org: Org) -> None:
 # --- offsets and ids -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/units", "/people", "/appeals", "/care/due-items", "/care/my-people"])
+@pytest.mark.parametrize(
+    "path", ["/units", "/people", "/appeals", "/care/due-items", "/care/my-people", "/warnings"]
+)
 @pytest.mark.parametrize("offset", [2**63, 2**64 + 1, -1])
 def test_an_offset_out_of_range_is_a_422_not_a_500(org: Org, path: str, offset: int) -> None:
     response = api_get(org.secretary_a, path, offset=offset)

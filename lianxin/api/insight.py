@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from lianxin.api.schemas import ErrorOut
+from lianxin.api.schemas import ErrorOut, Offset
 from lianxin.appeals.models import Category
 from lianxin.insight.access import may_see_warnings, warning_for
 from lianxin.insight.briefing import warning_brief
@@ -103,7 +103,7 @@ class WarningPage(Schema):
 class WarningQuery(Schema):
     level: WarningLevel | None = None
     status: WarningStatus | None = Field(None, description="不填时为待处置和处置中的")
-    offset: int = Field(0, ge=0, le=10_000_000)
+    offset: Offset = 0
     limit: int = Field(50, ge=1, le=MAX_WARNINGS_PAGE)
 
 
