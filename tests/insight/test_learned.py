@@ -134,6 +134,21 @@ def test_loading_a_stored_model_cannot_run_code(tmp_path: Path) -> None:
             learned.LearnedModel.from_bytes(blob)
 
 
+@pytest.mark.django_db
+def test_an_old_pickled_model_in_use_is_refused_and_the_rules_suggest(tmp_path: Path) -> None:
+    import pickle
+
+    from lianxin.insight.suggest.engine import suggest_text
+
+    marker = tmp_path / "ran"
+    SuggesterModel.objects.create(
+        trained_on=1, held_out=1, blob=pickle.dumps({"version": 1, "x": _RunsCode(marker)}), active=True
+    )
+    text = "工资已经拖欠三个月了，加班费也一直没发"
+    assert suggest_text(text) == rules_suggest(text)
+    assert not marker.exists()
+
+
 def test_held_out_split_is_stratified_and_repeatable(history: list[dict[str, Any]]) -> None:
     train, held = training.split_held_out(history)
     assert len(train) + len(held) == len(history)
