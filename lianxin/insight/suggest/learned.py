@@ -7,7 +7,7 @@ microseconds instead of the milliseconds a scikit-learn pipeline spends on check
 
 A few dozen labels cannot teach a model everything the lexicon knows, so the category is a blend: the
 model's probabilities and the rules' category scores (as probabilities), weighted by how well each did on
-confirmed labels the model was not fitted on (`choose_blend`). With few labels the rules carry most of the
+confirmed labels the model was not fitted on (`fit_blended`). With few labels the rules carry most of the
 weight; the model earns more as the labels grow and prove it right.
 
 The stored form is a numpy .npz archive of plain arrays, read with allow_pickle=False: loading a model
