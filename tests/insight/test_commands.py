@@ -126,6 +126,11 @@ def test_train_suggester_prints_both_figures_and_uses_a_better_model(tmp_path: P
     assert f"{saved.metrics['model']['category_macro_f1']:.3f}" in printed
     assert f"{saved.metrics['rules']['category_macro_f1']:.3f}" in printed
     assert "已启用" in printed
+    # The learning curve: each number of labels with the blend's category macro-F1 beside the rules'.
+    assert "学习曲线" in printed
+    for point in saved.metrics["curve"]:
+        assert f"{point['labels']:<12}" in printed
+        assert f"{point['blend']['category_macro_f1']:>9.3f}" in printed
 
     # The suggest command now uses it.
     source = write(tmp_path / "in.jsonl", [{"id": 1, "text": "工资拖欠了三个月，加班费也没有发"}])

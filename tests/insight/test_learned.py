@@ -89,9 +89,12 @@ def test_model_survives_storage_and_explains_itself(history: list[dict[str, Any]
     model = learned.fit(
         [r["text"] for r in history], [r["category"] for r in history], [r["grade"] for r in history]
     )
-    again = learned.LearnedModel.from_bytes(model.to_bytes())
+    blended = model.with_blend(0.5, grade_from_model=False)
+    again = learned.LearnedModel.from_bytes(blended.to_bytes())
+    assert (again.blend_weight, again.grade_from_model) == (0.5, False)
+    rules_scores = {"pay": 1.0, "safety": 2.0}
     for row in history[:50]:
-        assert again.predict(row["text"]) == model.predict(row["text"])
+        assert again.predict(row["text"], rules_scores) == blended.predict(row["text"], rules_scores)
     text = "工资已经拖欠三个月了，加班费也一直没发"
     prediction, terms = model.explain(text, 4)
     assert prediction.category == "pay"
@@ -101,11 +104,49 @@ def test_model_survives_storage_and_explains_itself(history: list[dict[str, Any]
         assert not any(term != other and term in other for other in terms)
 
 
-def test_unknown_format_is_refused() -> None:
+class _RunsCode:
+    """Unpickling this would write a file: what an attacker with write access to the table would plant."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.write_text, (self.marker, "code ran"))
+
+
+def test_loading_a_stored_model_cannot_run_code(tmp_path: Path) -> None:
+    import io
     import pickle
 
-    with pytest.raises(ValueError, match="format"):
-        learned.LearnedModel.from_bytes(pickle.dumps({"version": 99}))
+    marker = tmp_path / "ran"
+    # A pickle, as models were stored before, crafted to run code: refused without being unpickled.
+    with pytest.raises(learned.UnreadableModel, match="format"):
+        learned.LearnedModel.from_bytes(pickle.dumps({"version": 1, "terms": _RunsCode(marker)}))
+    # The same inside the archive format, as an object array: numpy refuses it (allow_pickle=False).
+    archive = io.BytesIO()
+    np.savez(archive, header=np.array([_RunsCode(marker)], dtype=object), terms=np.zeros(1, np.uint8))
+    with pytest.raises(learned.UnreadableModel):
+        learned.LearnedModel.from_bytes(archive.getvalue())
+    assert not marker.exists()
+    # Damaged or unknown archives are refused the same way.
+    for blob in (b"PK\x03\x04 damaged", b"", archive.getvalue()[:100]):
+        with pytest.raises(learned.UnreadableModel):
+            learned.LearnedModel.from_bytes(blob)
+
+
+@pytest.mark.django_db
+def test_an_old_pickled_model_in_use_is_refused_and_the_rules_suggest(tmp_path: Path) -> None:
+    import pickle
+
+    from lianxin.insight.suggest.engine import suggest_text
+
+    marker = tmp_path / "ran"
+    SuggesterModel.objects.create(
+        trained_on=1, held_out=1, blob=pickle.dumps({"version": 1, "x": _RunsCode(marker)}), active=True
+    )
+    text = "工资已经拖欠三个月了，加班费也一直没发"
+    assert suggest_text(text) == rules_suggest(text)
+    assert not marker.exists()
 
 
 def test_held_out_split_is_stratified_and_repeatable(history: list[dict[str, Any]]) -> None:
@@ -136,8 +177,33 @@ def test_a_model_better_than_the_rules_is_put_in_use(history: list[dict[str, Any
     assert saved.active
     old.refresh_from_db()
     assert not old.active  # one model in use at a time
+    # The blend weight was chosen on the training rows alone, and the model never suggests red itself.
+    assert 0.0 <= saved.metrics["blend"]["weight"] <= 1.0
+    stored = learned.LearnedModel.from_bytes(bytes(saved.blob))
+    assert all(stored.predict(row["text"]).grade != "red" for row in history[:200])
     # The engine uses it: a stored model's figures are what administrators see.
     assert list(SuggesterModel.objects.filter(active=True)) == [saved]
+
+
+@pytest.mark.django_db
+def test_training_stores_a_learning_curve_on_held_out_labels(history: list[dict[str, Any]]) -> None:
+    saved = training.suggester_train(rows=history)
+    curve = saved.metrics["curve"]
+    print("\n" + "\n".join(f"{p['labels']}: rules {p['rules']} blend {p['blend']}" for p in curve))
+    assert [p["labels"] for p in curve] == [50, 100, 200, 400]
+    rules = saved.metrics["rules"]
+    for point in curve:
+        # The rules are measured once, on the same held-out rows as every point of the blend.
+        assert point["rules"] == {k: rules[k] for k in ("category_macro_f1", "grade_accuracy")}
+        assert 0.0 <= point["blend"]["category_macro_f1"] <= 1.0
+        assert 0.0 <= point["blend"]["grade_accuracy"] <= 1.0
+    # Labels help: 400 confirmed appeals lift category macro-F1 clearly above the rules (measured: +0.07 to
+    # +0.10 on held-out history), and the grade is never worse than the rules' by more than noise.
+    assert curve[-1]["blend"]["category_macro_f1"] >= rules["category_macro_f1"] + 0.04
+    assert curve[-1]["blend"]["grade_accuracy"] >= rules["grade_accuracy"] - 0.03
+    # Fewer rows than a point needs: the curve stops there.
+    small = training.suggester_train(rows=history[:160])
+    assert [p["labels"] for p in small.metrics["curve"]] == [50, 100]
 
 
 @pytest.mark.django_db
@@ -254,7 +320,14 @@ def test_administrators_see_the_measured_accuracy_and_which_is_in_use(
     assert "学习模型（优于词典规则）" in html
     page = client.get(reverse("admin:insight_suggestermodel_change", args=[saved.pk]))
     assert page.status_code == 200
-    assert f"{saved.metrics['rules']['red_recall']:.3f}" in page.content.decode()
+    html = page.content.decode()
+    assert f"{saved.metrics['rules']['red_recall']:.3f}" in html
+    # The learning curve, in words and in a table: the rules alone, then the blend at each number of labels.
+    assert "学习曲线" in html and "仅用词典规则时类别宏平均F1为" in html
+    for point in saved.metrics["curve"]:
+        assert f"<td>{point['labels']}</td>" in html
+        assert f"{point['labels']} 条后为 {point['blend']['category_macro_f1']:.3f}" in html
+        assert f"<td>{point['blend']['grade_accuracy']:.3f}</td>" in html
     # Read-only: training alone decides which model is in use.
     post = client.post(reverse("admin:insight_suggestermodel_change", args=[saved.pk]), {"active": ""})
     assert post.status_code == 403

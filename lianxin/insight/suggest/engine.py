@@ -2,8 +2,10 @@
 
 - Red from the rules always stands: the model may never lower a red the rules found, so red recall rests on
   the rules alone.
-- With an active model (one that beat the rules on held-out confirmed appeals), the category and a grade
-  other than the rules' red come from the model; without one, everything comes from the rules.
+- With an active model (one that beat the rules on held-out confirmed appeals), the category is the blend of
+  the model's and the rules' category scores that training measured best, and a grade other than the
+  rules' red comes from the model when training measured it better than the rules' grade (the model never
+  suggests red itself); without one, everything comes from the rules.
 - Evidence: the words the rules matched first, then the model's weightiest terms.
 
 The active model is loaded once per process and kept by its id; which model is active is re-read when a
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lianxin.appeals.triage import Suggestion
-from lianxin.insight.suggest.learned import LearnedModel
+from lianxin.insight.suggest.learned import LearnedModel, UnreadableModel
 from lianxin.insight.suggest.rules import RuleSet, current_ruleset
 
 logger = logging.getLogger(__name__)
@@ -42,8 +44,10 @@ class Engine:
         ruled = self.rules.suggest(text)
         if self.model is None:
             return ruled
-        predicted, terms = self.model.explain(text, MODEL_TERMS)
-        grade = RED if ruled.grade == RED else predicted.grade
+        # The category blends the model with the rules' category scores, weighted as training measured.
+        _norm, scores = self.rules.scores(text)
+        predicted, terms = self.model.explain(text, MODEL_TERMS, scores.categories)
+        grade = RED if ruled.grade == RED else (predicted.grade or ruled.grade)
         evidence = list(ruled.evidence)
         for term in terms:
             if len(evidence) >= MAX_EVIDENCE:
@@ -85,6 +89,9 @@ def _load(key: tuple[int, str]) -> LearnedModel | None:
         return None
     try:
         return LearnedModel.from_bytes(bytes(blob))
+    except UnreadableModel as exc:
+        logger.warning("suggester model %s not used, the rules suggest alone: %s", key[0], exc)
+        return None
     except Exception:
         logger.exception("suggester model %s could not be loaded; the rules suggest alone", key[0])
         return None

@@ -1,8 +1,10 @@
 """Training the learned suggester from confirmed labels, and the rule that puts it in use.
 
-A fixed part of the confirmed rows is held out; the model is fitted on the rest; model and rules are then
-measured on the same held-out rows. The model becomes the one in use only when its category macro-F1 beats
-the rules' there. Every trained model is kept with its figures, so administrators see what was measured.
+A fixed part of the confirmed rows is held out; the model is fitted on the rest (its blend with the rules
+chosen on those rows alone); model and rules are then measured on the same held-out rows. The model becomes
+the one in use only when its category macro-F1 beats the rules' there. Every trained model is kept with its
+figures and a learning curve (the rules and the blend fitted on 50, 100, 200 and 400 of the training rows,
+measured on the same held-out rows), so administrators see what was measured and how it grows with labels.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from lianxin.insight.models import SuggesterModel
 from lianxin.insight.suggest import learned
 from lianxin.insight.suggest.engine import Engine, forget_model
 from lianxin.insight.suggest.evaluate import Metrics, measure
-from lianxin.insight.suggest.rules import current_ruleset
+from lianxin.insight.suggest.rules import RuleSet, current_ruleset
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ SEED = 20261121
 MIN_ROWS = 30
 # The weekly retraining from the database waits until the organisation has confirmed this many appeals.
 MIN_CONFIRMED = 200
+# Points of the learning curve: numbers of confirmed labels the blend is fitted on.
+CURVE_SIZES = (50, 100, 200, 400)
 
 
 def known_categories() -> set[str]:
@@ -120,23 +124,32 @@ def suggester_train(*, rows: list[dict[str, Any]], now: dt.datetime | None = Non
     if len({r["category"] for r in train}) < 2 or len({r["grade"] for r in train}) < 2:
         raise ValidationError(_("确认样本至少须包含两个类别和两个等级。"), code="too_uniform")
 
+    rules = current_ruleset()
+    prior = lexicon_prior()
     started = time.perf_counter()
-    model = learned.fit(
-        [r["text"] for r in train],
-        [r["category"] for r in train],
-        [r["grade"] for r in train],
-        prior=lexicon_prior(),
-    )
+    model, blend_measured = fit_with_rules(train, rules, prior)
     fit_seconds = time.perf_counter() - started
 
-    rules = current_ruleset()
     rules_metrics = measure(held, rules.suggest)
     # The model as it would be used: through the engine, with the rules' red standing.
     model_metrics = measure(held, Engine(rules=rules, model=model).suggest)
     better = model_metrics["category_macro_f1"] > rules_metrics["category_macro_f1"]
+    curve = learning_curve(train, held, rules, prior, rules_metrics)
+    extra = {"blend": {"weight": model.blend_weight, "grade_from_model": model.grade_from_model}}
+    extra["blend"].update(blend_measured)
 
     with transaction.atomic():
-        saved = _store(model, train, held, model_metrics, rules_metrics, better, fit_seconds, now)
+        saved = _store(
+            model,
+            train,
+            held,
+            model_metrics,
+            rules_metrics,
+            better,
+            fit_seconds,
+            now,
+            {**extra, "curve": curve},
+        )
     transaction.on_commit(forget_model)
     forget_model()
     logger.info(
@@ -151,6 +164,58 @@ def suggester_train(*, rows: list[dict[str, Any]], now: dt.datetime | None = Non
     return saved
 
 
+def fit_with_rules(
+    rows: Sequence[dict[str, Any]], rules: RuleSet, prior: Sequence[tuple[str, str]]
+) -> tuple[learned.LearnedModel, dict[str, float]]:
+    """The blended model fitted on confirmed rows, with what choosing its blend measured."""
+    texts = [r["text"] for r in rows]
+    return learned.fit_blended(
+        texts,
+        [r["category"] for r in rows],
+        [r["grade"] for r in rows],
+        [rules.scores(t)[1].categories for t in texts],
+        [rules.suggest(t).grade for t in texts],
+        prior=prior,
+    )
+
+
+def _figures(metrics: Metrics) -> dict[str, float]:
+    return {"category_macro_f1": metrics["category_macro_f1"], "grade_accuracy": metrics["grade_accuracy"]}
+
+
+def learning_curve(
+    train: Sequence[dict[str, Any]],
+    held: Sequence[dict[str, Any]],
+    rules: RuleSet,
+    prior: Sequence[tuple[str, str]],
+    rules_metrics: Metrics,
+    sizes: Sequence[int] = CURVE_SIZES,
+) -> list[dict[str, Any]]:
+    """The rules and the blend fitted on the first n of the training rows (in a fixed random order), each
+    measured on the same held-out rows, for every n of `sizes` the training rows reach."""
+    shuffled = list(train)
+    random.Random(SEED).shuffle(shuffled)  # noqa: S311 (a repeatable sample, not a secret)
+    points: list[dict[str, Any]] = []
+    for size in sizes:
+        if size > len(shuffled):
+            break
+        subset = shuffled[:size]
+        try:
+            model, _measured = fit_with_rules(subset, rules, prior)
+        except ValueError:  # fewer than two categories or grades among the first rows
+            continue
+        blended = measure(held, Engine(rules=rules, model=model).suggest)
+        points.append(
+            {
+                "labels": size,
+                "rules": _figures(rules_metrics),
+                "blend": _figures(blended),
+                "blend_weight": model.blend_weight,
+            }
+        )
+    return points
+
+
 def _store(
     model: learned.LearnedModel,
     train: list[dict[str, Any]],
@@ -160,6 +225,7 @@ def _store(
     better: bool,
     fit_seconds: float,
     now: dt.datetime | None,
+    extra: dict[str, Any],
 ) -> SuggesterModel:
     saved = SuggesterModel.objects.create(
         kind=SuggesterKind.LEARNED,
@@ -172,6 +238,7 @@ def _store(
             "better_than_rules": better,
             "fit_seconds": round(fit_seconds, 2),
             "features": len(model.terms),
+            **extra,
         },
         blob=model.to_bytes(),
         active=better,

@@ -1,6 +1,7 @@
 """`manage.py train_suggester --jsonl FILE`: train the learned suggester on confirmed history, lines
-{"text": ..., "category": ..., "grade": ...}. Prints the held-out figures of the model and of the rules and
-whether the model is now in use. Any bad line is reported with its number and nothing is saved."""
+{"text": ..., "category": ..., "grade": ...}. Prints the held-out figures of the model and of the rules,
+the learning curve (the rules and the blend at 50, 100, 200 and 400 labels) and whether the model is now in
+use. Any bad line is reported with its number and nothing is saved."""
 
 from __future__ import annotations
 
@@ -70,6 +71,17 @@ class Command(BaseCommand):
         self.stdout.write(f"{'指标':<12}{'学习模型':>10}{'词典规则':>10}")
         for key, label in FIGURES:
             self.stdout.write(f"{label:<12}{model[key]:>10.3f}{rules[key]:>10.3f}")
+        curve = saved.metrics.get("curve", [])
+        if curve:
+            self.stdout.write("学习曲线（同一批留出样本上的类别宏平均 F1 / 等级准确率）：")
+            self.stdout.write(f"{'确认样本数':<8}{'词典规则':>16}{'规则+学习':>16}")
+            for point in curve:
+                rules_point, blend_point = point["rules"], point["blend"]
+                self.stdout.write(
+                    f"{point['labels']:<12}"
+                    f"{rules_point['category_macro_f1']:>9.3f} / {rules_point['grade_accuracy']:.3f}"
+                    f"{blend_point['category_macro_f1']:>9.3f} / {blend_point['grade_accuracy']:.3f}"
+                )
         if saved.active:
             self.stdout.write("学习模型优于词典规则，已启用。")
         else:
