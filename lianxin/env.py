@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+TrustedProxies = int | tuple[Network, ...]
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -31,6 +37,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_trusted_proxies(name: str) -> TrustedProxies:
+    """Unset or "0": no proxy; "1", "2": that many proxies; "10.0.0.0/8,127.0.0.1": their networks."""
+    raw = env_str(name).strip()
+    if not raw:
+        return 0
+    if raw.isdigit():
+        return int(raw)
+    try:
+        return tuple(ipaddress.ip_network(item.strip()) for item in raw.split(",") if item.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be a number of proxies or a comma-separated list of networks: {exc}"
+        ) from None
 
 
 def secret_key(var_dir: Path) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import dj_database_url
 
-from lianxin.env import env_bool, env_int, env_list, env_str, secret_key
+from lianxin.env import env_bool, env_int, env_list, env_str, env_trusted_proxies, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LIANXIN_VAR_DIR", str(BASE_DIR / "var")))
@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "axes",
     "csp",
+    "lianxin.guard",
     "lianxin.org",
     "lianxin.audit",
     "lianxin.appeals",
@@ -156,6 +157,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# The reverse proxies in front of the app: a count ("1") or their networks ("10.0.0.0/8,127.0.0.1"). The
+# client's address for lockouts, rate limits and the access log is read from X-Forwarded-For through them
+# (lianxin.guard.client); unset, only REMOTE_ADDR counts and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_trusted_proxies("TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "lianxin.guard.client.request_client_ip"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -8,13 +8,9 @@ from typing import Any
 from django.db.models import Model
 
 from lianxin.audit.models import AccessLog, AuditEvent
+from lianxin.guard.client import client_ip as client_ip  # the logged address honours TRUSTED_PROXIES
 from lianxin.org.models import Person
 from lianxin.org.scope import UserLike
-
-
-def client_ip(meta: dict[str, str]) -> str | None:
-    """REMOTE_ADDR; behind the reverse proxy it is set from X-Forwarded-For by the proxy itself."""
-    return meta.get("REMOTE_ADDR") or None
 
 
 def access_log_record(

@@ -10,6 +10,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from lianxin.audit.services import client_ip
 from lianxin.care import services
 from lianxin.care.access import contact_for, require_care_staff
 from lianxin.care.forms import ContactForm
@@ -104,7 +105,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = contact_for(request.user, pk)
-    summary = contact_summary_for(request.user, record, ip=request.META.get("REMOTE_ADDR"))
+    summary = contact_summary_for(request.user, record, ip=client_ip(request.META))
     fulfilled: list[DueItem] = list(record.fulfilled_items.select_related("event__kind"))
     people = people_visible_to(request.user).filter(contact_links__record=record).order_by("name")
     return render(

@@ -12,6 +12,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lianxin.audit.services import client_ip
 from lianxin.care import plans
 from lianxin.care.access import referral_for
 from lianxin.care.codes import ConsentPurpose
@@ -31,7 +32,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     referrals = list(
         referrals_visible_to(request.user).select_related("person", "person__unit", "consent")[:LIST_SIZE]
     )
-    ip = request.META.get("REMOTE_ADDR")
+    ip = client_ip(request.META)
     for referral in referrals:
         # Details only for the counsellor while consent stands; each read is logged.
         referral.shown_details = counselling_details_for(request.user, referral, ip=ip)  # type: ignore[attr-defined]
