@@ -112,6 +112,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rate limits and lockouts (lianxin.guard.counters) count in Redis when this is set, else in the database.
+GUARD_REDIS_URL = env_str("GUARD_REDIS_URL", REDIS_URL)
+
 HUEY: dict[str, Any]
 # Periodic tasks are scheduled in local time (TIME_ZONE, which Django puts in the process's TZ): the
 # monthly report drafts at 01:30 on the 1st in Shanghai, not at 01:30 UTC.
@@ -243,6 +246,11 @@ WECOM_AGENT_ID = env_int("WECOM_AGENT_ID", 0)
 WECOM_SECRET = env_str("WECOM_SECRET")
 WECOM_SEND_ENABLED = env_bool("WECOM_SEND_ENABLED", default=False) and not TESTING
 WECOM_MAX_AGE_SECONDS = env_int("WECOM_MAX_AGE_SECONDS", 300)  # older callbacks are refused as replays
+# Wrong receipt codes per client address, and from everyone, in a ten-minute window before lookups stop.
+APPEAL_RECEIPT_FAILURES_PER_CLIENT = env_int("APPEAL_RECEIPT_FAILURES_PER_CLIENT", 10)
+APPEAL_RECEIPT_FAILURES_GLOBAL = env_int("APPEAL_RECEIPT_FAILURES_GLOBAL", 1000)
+# Appeals through the public anonymous form per client address in an hour.
+APPEAL_PUBLIC_PER_HOUR = env_int("APPEAL_PUBLIC_PER_HOUR", 20)
 APPEAL_ATTACHMENT_MAX_BYTES = env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)  # each file
 # How long a submission's idempotency key finds its appeal again (a retry after a lost answer).
 APPEAL_IDEMPOTENCY_HOURS = env_int("APPEAL_IDEMPOTENCY_HOURS", 24)

@@ -1,62 +1,32 @@
 """Finding an anonymous appeal by its receipt code, for the pages and the API alike.
 
-Guessing is slowed by a failure counter per client (keyed by an HMAC of the address with a daily random
-salt, kept only in the cache, never stored or logged) and a global one; the Argon2 check runs on a miss too.
+Guessing is slowed by a failure counter per client address (lianxin.guard: the address behind the trusted
+proxies, kept only as an HMAC in a counter that ends with its ten-minute window) and one for everyone; both
+are shared by all workers. A wrong code is refused by a keyed index before any Argon2 check runs.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.appeals import receipts
 from lianxin.appeals.models import Appeal
+from lianxin.guard.limits import Limit
 
 WINDOW_SECONDS = 600
-
-
-def _limits() -> tuple[int, int]:
-    per_client = int(getattr(settings, "APPEAL_RECEIPT_FAILURES_PER_CLIENT", 10))
-    overall = int(getattr(settings, "APPEAL_RECEIPT_FAILURES_GLOBAL", 1000))
-    return per_client, overall
-
-
-def _client_key(request: HttpRequest) -> str:
-    """An HMAC of the address under a salt that changes daily and lives only in the cache: the counter
-    cannot be turned back into an address, and yesterday's keys cannot be linked to today's."""
-    day = timezone.localdate().isoformat()
-    salt = cache.get_or_set(f"appeal-receipt-salt:{day}", secrets.token_hex(32), timeout=2 * 86400)
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hmac.new(f"{settings.SECRET_KEY}:{salt}".encode(), address.encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
-
-
-def _counter_keys(request: HttpRequest) -> tuple[str, str]:
-    window = int(time.time()) // WINDOW_SECONDS
-    return f"appeal-receipt-fail:{window}:{_client_key(request)}", f"appeal-receipt-fail:{window}:all"
+FAILURES = Limit("receipt-failures", WINDOW_SECONDS)
 
 
 def blocked(request: HttpRequest) -> bool:
-    per_client, overall = _limits()
-    client, everyone = _counter_keys(request)
-    return int(cache.get(client, 0)) >= per_client or int(cache.get(everyone, 0)) >= overall
+    return FAILURES.reached(request, settings.APPEAL_RECEIPT_FAILURES_PER_CLIENT) or (
+        FAILURES.reached_by_everyone(settings.APPEAL_RECEIPT_FAILURES_GLOBAL)
+    )
 
 
 def _count_failure(request: HttpRequest) -> None:
-    for key in _counter_keys(request):
-        cache.add(key, 0, timeout=WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=WINDOW_SECONDS)
+    FAILURES.count(request, everyone=True)
 
 
 class ReceiptRefused(Exception):

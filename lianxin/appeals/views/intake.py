@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -27,10 +28,13 @@ from lianxin.appeals.forms import (
 from lianxin.appeals.models import Appeal, Attachment
 from lianxin.appeals.scope import can_enter_on_behalf, is_submitter
 from lianxin.appeals.services import Submitted, branch_of
+from lianxin.guard.limits import Limit
 from lianxin.org.models import InformantKind, Person, Role, Unit
 from lianxin.org.scope import grants_of, own_person_id, people_visible_to, units_visible_to
 
 _FILE_CODES = {"too_large", "empty_file", "bad_type", "too_many"}
+# Appeals through the public form per client address, in fixed hours (APPEAL_PUBLIC_PER_HOUR).
+PUBLIC_FORM = Limit("appeal-public", 3600)
 
 
 def add_errors(form: Any, error: ValidationError) -> None:
@@ -101,6 +105,10 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
 def appeal_public_new(request: HttpRequest) -> HttpResponse:
     """No login, no session, nothing about the visitor kept: only the words, and the receipt's hash."""
     form = PublicAppealForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and PUBLIC_FORM.reached(request, settings.APPEAL_PUBLIC_PER_HOUR):
+        # The words stay in the form: nothing the visitor wrote is lost.
+        form.add_error(None, _("从这里提交的诉求太多，请一小时后再提交；您填写的内容仍保留在下面。"))
+        return render(request, "appeals/intake/public.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         branch = data["branch"]
@@ -115,6 +123,8 @@ def appeal_public_new(request: HttpRequest) -> HttpResponse:
             idempotency_key=str(data["idempotency_key"]),
         )
         if result is not None:
+            if not result.duplicate:
+                PUBLIC_FORM.count(request)
             return _submitted(request, result, named=False, public=True)
     return _form_page(request, "appeals/intake/public.html", {"form": form})
 

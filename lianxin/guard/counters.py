@@ -1,0 +1,93 @@
+"""Counters behind rate limits and lockouts, shared by every worker and atomic: Redis when REDIS_URL is
+set (SET NX with the expiry, then INCR, in one MULTI), the database otherwise (one INSERT … ON CONFLICT).
+
+A key is an HMAC, under the secret key, of what it counts: neither store ever holds an address or an
+account name. Expiries are Unix seconds; `window_end` gives a fixed boundary, so that a counter's expiry
+does not tell when its first request came (the anonymous form's and the receipt counters use it).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.utils.crypto import salted_hmac
+
+from lianxin.guard.models import Counter
+
+PREFIX = "lianxin:guard:"
+
+_UPSERT = """
+INSERT INTO guard_counter (key, count, expires_at) VALUES (%s, 1, %s)
+ON CONFLICT (key) DO UPDATE SET
+    count = CASE WHEN guard_counter.expires_at <= %s THEN 1 ELSE guard_counter.count + 1 END,
+    expires_at = CASE WHEN guard_counter.expires_at <= %s THEN excluded.expires_at
+                      ELSE guard_counter.expires_at END
+RETURNING count
+"""
+
+
+def key(scope: str, *parts: str) -> str:
+    """The counter for `parts` (an address, an account) under `scope` ("receipt", "login-pair")."""
+    digest = salted_hmac(f"lianxin.guard.{scope}", "\x00".join(parts), algorithm="sha256").hexdigest()
+    return f"{scope}:{digest[:40]}"
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def window_end(seconds: int) -> int:
+    """The end of the fixed window of `seconds` that holds this moment."""
+    return (now() // seconds + 1) * seconds
+
+
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def _client() -> redis.Redis | None:
+    url: str = settings.GUARD_REDIS_URL
+    return _redis(url) if url else None
+
+
+def hit(name: str, *, expires_at: int) -> int:
+    """Count one more and return the count; a new (or expired) counter starts at 1 and ends at expires_at."""
+    client = _client()
+    if client is not None:
+        pipe = client.pipeline(transaction=True)
+        pipe.set(PREFIX + name, 0, exat=expires_at, nx=True)
+        pipe.incr(PREFIX + name)
+        return int(pipe.execute()[1])
+    moment = now()
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [name, expires_at, moment, moment])
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def peek(name: str) -> int:
+    """The current count; 0 once expired."""
+    client = _client()
+    if client is not None:
+        return int(client.get(PREFIX + name) or 0)
+    row = Counter.objects.filter(key=name, expires_at__gt=now()).values_list("count", flat=True).first()
+    return int(row or 0)
+
+
+def clear(*names: str) -> None:
+    client = _client()
+    if client is not None:
+        client.delete(*(PREFIX + name for name in names))
+    else:
+        Counter.objects.filter(key__in=names).delete()
+
+
+def purge_expired() -> int:
+    """Delete expired rows from the database store (Redis expires its keys itself)."""
+    deleted, _ = Counter.objects.filter(expires_at__lte=now()).delete()
+    return deleted
