@@ -293,6 +293,22 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class ReceiptIndex(models.Model):
+    """A keyed digest (HMAC under the secret key) of an anonymous appeal's whole receipt code, written beside
+    its Argon2 hash: a wrong code finds no row here, so it costs a lookup and never an Argon2 run. Appeals
+    from before the index have no row until their code is next used (only the hash of a code was kept)."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="receipt_index")
+
+    class Meta:
+        verbose_name = _("回执索引")
+        verbose_name_plural = _("回执索引")
+
+    def __str__(self) -> str:
+        return str(self.appeal_id)
+
+
 class Notification(models.Model):
     """An in-app alert to a user (red appeals, escalations); each one is recorded."""
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from lianxin.appeals import receipts
-from lianxin.appeals.models import Appeal
+from lianxin.appeals.models import Appeal, ReceiptIndex
 from lianxin.guard.limits import Limit
 
 WINDOW_SECONDS = 600
@@ -33,18 +33,43 @@ class ReceiptRefused(Exception):
     """The code is wrong, or this client has guessed too often; the message says which."""
 
 
+def _wrong() -> ReceiptRefused:
+    return ReceiptRefused(_("回执码不正确，请核对后重新输入（不区分大小写，可以不输入短横线）。"))
+
+
+def _by_index(lookup: str, secret: str) -> Appeal | None:
+    """The appeal whose indexed code this is: a wrong code finds no row and runs no Argon2 check."""
+    digests = receipts.index_digests(lookup, secret)
+    row = ReceiptIndex.objects.filter(digest__in=digests).select_related("appeal__unit").first()
+    if row is None:
+        return None
+    # Argon2 still confirms a hit, so the index alone (a leaked table and key) does not open an appeal.
+    appeal = row.appeal
+    return appeal if appeal.is_anonymous and receipts.verify(appeal.receipt_hash, secret) else None
+
+
+def _by_lookup(lookup: str, secret: str) -> Appeal | None:
+    """An appeal from before the index, found by the lookup part and checked with Argon2 once; from then on
+    it is indexed. A wrong code costs Argon2 here only if its first 8 characters are such an appeal's."""
+    appeal = (
+        Appeal.objects.filter(receipt_lookup=lookup, is_anonymous=True, receipt_index__isnull=True)
+        .select_related("unit")
+        .first()
+    )
+    if appeal is None or not receipts.verify(appeal.receipt_hash, secret):
+        return None
+    ReceiptIndex.objects.get_or_create(
+        appeal=appeal, defaults={"digest": receipts.index_digests(lookup, secret)[0]}
+    )
+    return appeal
+
+
 def appeal_by_receipt(request: HttpRequest, code: str) -> Appeal:
     if blocked(request):
         raise ReceiptRefused(_("尝试次数过多，请 10 分钟后再试。"))
     parts = receipts.split(code or "")
-    lookup, secret = parts if parts is not None else ("", "")
-    appeal = (
-        Appeal.objects.filter(receipt_lookup=lookup, is_anonymous=True).select_related("unit").first()
-        if lookup
-        else None
-    )
-    # Argon2 runs on a miss too (against a dummy hash), so a wrong lookup costs as long as a wrong secret.
-    if not receipts.verify(appeal.receipt_hash if appeal is not None else None, secret) or appeal is None:
+    appeal = (_by_index(*parts) or _by_lookup(*parts)) if parts is not None else None
+    if appeal is None:
         _count_failure(request)
-        raise ReceiptRefused(_("回执码不正确，请核对后重新输入（不区分大小写，可以不输入短横线）。"))
+        raise _wrong()
     return appeal

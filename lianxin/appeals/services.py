@@ -40,6 +40,7 @@ from lianxin.appeals.models import (
     GradeRule,
     IdempotencyKey,
     Notification,
+    ReceiptIndex,
 )
 from lianxin.appeals.notify import LevelDirectory, level_message, notify_level, notify_red
 from lianxin.appeals.scope import handler_candidates
@@ -277,6 +278,8 @@ def appeal_submit(
                 return Submitted(existing, None, duplicate=True)
     else:  # pragma: no cover - six random characters colliding five times
         raise IntegrityError("could not allocate an appeal number")
+    if code is not None:
+        ReceiptIndex.objects.create(digest=receipts.stored_index(code), appeal=appeal)
     # The submitter's own account by id: loading the user would cost a query for nothing.
     actor_id = getattr(entered_by, "pk", None) or (submitter.user_id if submitter is not None else None)
     AppealEvent.objects.create(
