@@ -165,11 +165,17 @@ LOGOUT_REDIRECT_URL = "login"
 # (lianxin.guard.client); unset, only REMOTE_ADDR counts and X-Forwarded-For is ignored.
 TRUSTED_PROXIES = env_trusted_proxies("TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "lianxin.guard.client.request_client_ip"
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failed logins lock an account at one address, an address, and (after far more, for less time) an account
+# from anywhere, apart: lianxin.guard.login, on the counters above.
+AXES_HANDLER = "lianxin.guard.login.LoginGuardHandler"
+AXES_LOCKOUT_CALLABLE = "lianxin.guard.login.lockout_response"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)  # one account from one address
+AXES_COOLOFF_TIME = 0.5  # hours: how long those failures add up, and the lock they cause
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)  # one address, any accounts
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 30)  # one account, any addresses
+LOGIN_ACCOUNT_LOCK_MINUTES = env_int("LOGIN_ACCOUNT_LOCK_MINUTES", 5)
+LOGIN_KNOWN_ADDRESS_DAYS = env_int("LOGIN_KNOWN_ADDRESS_DAYS", 30)  # the account lock spares these addresses
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
