@@ -399,10 +399,10 @@ def _by_receipt(request: HttpRequest, code: str) -> Appeal | JsonResponse:
     The check and its failure counters are the web form's, so guesses through the page and through the
     API draw on one budget; a miss costs the same Argon2 verification as a hit.
     """
-    if receipt_access.blocked(request):
-        return _too_many()
     try:
         return receipt_access.appeal_by_receipt(request, code)
+    except receipt_access.ReceiptBlocked:
+        return _too_many()
     except receipt_access.ReceiptRefused:
         raise Http404("receipt") from None
 

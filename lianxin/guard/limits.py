@@ -27,15 +27,14 @@ class Limit:
     def _client(request: HttpRequest) -> str:
         return client_ip(request.META) or ""
 
-    def reached(self, request: HttpRequest, limit: int) -> bool:
-        return counters.peek(self._key(self._client(request))) >= limit
-
-    def reached_by_everyone(self, limit: int) -> bool:
-        return counters.peek(self._key(EVERYONE)) >= limit
+    def reached(self, request: HttpRequest, limit: int, *, everyone: int | None = None) -> bool:
+        """This client's count is at `limit`, or the count over all clients at `everyone`; one read."""
+        if everyone is None:
+            return counters.peek(self._key(self._client(request))) >= limit
+        mine, all_clients = counters.peek_many([self._key(self._client(request)), self._key(EVERYONE)])
+        return mine >= limit or all_clients >= everyone
 
     def count(self, request: HttpRequest, *, everyone: bool = False) -> None:
-        """One more for this client (and, with everyone=True, for the count over all clients)."""
-        end = counters.window_end(self.window)
-        counters.hit(self._key(self._client(request)), expires_at=end)
-        if everyone:
-            counters.hit(self._key(EVERYONE), expires_at=end)
+        """One more for this client (and, with everyone=True, for the count over all clients); one write."""
+        names = [self._key(self._client(request))] + ([self._key(EVERYONE)] if everyone else [])
+        counters.hit_many(names, expires_at=counters.window_end(self.window))
