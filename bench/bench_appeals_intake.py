@@ -4,12 +4,13 @@ HTTP against gunicorn, on SQLite and on PostgreSQL, in one run.
 
     uv run python bench/bench_appeals_intake.py [--requests 300] [--rounds 2] [--workers 2] [--clients 4]
 
-Per engine: a fresh database (PostgreSQL lx_abench_intake; SQLite bench/out/abench/intake.sqlite3), migrate,
-`demo_seed --people 2000`, one employee with a person file, a session and an API token. Then gunicorn (sync
-workers, 127.0.0.1:8123) serves the project with this module as its settings and URLconf: Lianxin's own URLs
-plus /bench/floor/, which inserts one Notification row (csrf-exempt, no login) and answers 201. Each round
-sends N requests to each target from C client threads (http.client, a new connection per request, since
-gunicorn's sync workers close them) and reports requests per second; a round stops at 120 s.
+Per engine: a fresh database (PostgreSQL lx_abench_intake; SQLite
+bench/out/abench/lx_abench_intake.sqlite3), migrate, `demo_seed --people 2000`, one employee with a person
+file, a session and an API token. Then gunicorn (sync workers, 127.0.0.1:8123) serves the project with this
+module as its settings and URLconf: Lianxin's own URLs plus /bench/floor/, which inserts one Notification
+row (csrf-exempt, no login) and answers 201. Each round sends N requests to each target from C client
+threads (http.client, a new connection per request, since gunicorn's sync workers close them) and reports
+requests per second; a round stops at 120 s.
 
 Imported by gunicorn with LX_INTAKE_SERVER=1, this module is the server's settings and URLconf instead.
 """
@@ -60,7 +61,6 @@ def __getattr__(name: str) -> Any:
 # --- the driver ----------------------------------------------------------------------------------------
 
 PORT = 8123
-PG = "postgres://postgres@127.0.0.1:5432/"
 OUT = HERE / "out" / "abench"
 TARGET_SHARE = 0.5
 TEXT = "食堂晚班供餐时间太早，夜班职工下班后吃不上热饭，希望延长供应或增加夜宵。第{n}次反映。"
@@ -72,59 +72,21 @@ def load() -> str:
 
 def prepare(engine: str) -> tuple[str, dict[str, str]]:
     """A fresh seeded database; returns its URL and the employee's credentials."""
-    import subprocess
+    from fresh import credentials_of, fresh_database
 
-    if engine == "postgres":
-        drop = 'DROP DATABASE IF EXISTS "lx_abench_intake" WITH (FORCE)'
-        for sql in (drop, 'CREATE DATABASE "lx_abench_intake"'):
-            subprocess.run(
-                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-c", sql, "postgres"], check=True
-            )
-        url = PG + "lx_abench_intake"
-    else:
-        OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "intake.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    env = {**os.environ, "DATABASE_URL": url}
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], check=True, env=env)
-    subprocess.run([*manage, "demo_seed", "--people", "2000"], check=True, env=env, stdout=subprocess.DEVNULL)
-    out = subprocess.run(
-        [sys.executable, __file__, "--credentials"], check=True, env=env, capture_output=True, text=True
-    )
-    creds = dict(line.split("=", 1) for line in out.stdout.strip().splitlines() if "=" in line)
-    return url, creds
+    url = fresh_database(engine, name="lx_abench_intake", people=2000, sqlite_dir=OUT)
+    return url, credentials_of(__file__, url)
 
 
 def credentials() -> None:
     """In a process on the fresh database: an employee with a person file, a session, a token."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
-    import django
+    from fresh import employee_session
 
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
+    user, values = employee_session("abench_employee")
     from lianxin.api.models import ApiToken
-    from lianxin.org.models import Person
 
-    person = Person.objects.filter(user__isnull=True).order_by("pk").first()
-    assert person is not None
-    user = get_user_model().objects.create_user("abench_employee", password=None)
-    person.user = user
-    person.save(update_fields=["user"])
-    client = Client()
-    client.force_login(user)  # a database session, which the server's processes read
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    token = ApiToken.issue(user=user, name="bench")[1]
-    print(
-        f"user={user.pk}\nsession={session}\ntoken={token}\nsession_cookie={settings.SESSION_COOKIE_NAME}\n"
-        f"csrf_cookie={settings.CSRF_COOKIE_NAME}"
-    )
+    values["token"] = ApiToken.issue(user=user, name="bench")[1]
+    print("\n".join(f"{name}={value}" for name, value in values.items()))
 
 
 def request_for(target: str, creds: dict[str, str], n: int) -> tuple[str, str, bytes, dict[str, str]]:
