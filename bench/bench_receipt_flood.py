@@ -3,18 +3,21 @@ against gunicorn, with and without the flood, in one run.
 
     uv run python bench/bench_receipt_flood.py [--engine sqlite|postgres] [--requests 200] [--rounds 2]
         [--root DIR]   # the project to serve: another checkout (e.g. `git archive main`), to compare
+        [--limits raised|shipped]
 
 A fresh database (SQLite bench/out/flood/lx_bench_flood.sqlite3, or PostgreSQL lx_bench_flood), migrate,
 `demo_seed --people 230`, one employee with a session. gunicorn serves it on 127.0.0.1:8124 only, the way
 scripts/serve.sh does (2 workers, 4 threads each), behind a pretend proxy (TRUSTED_PROXIES=1: each flood
 client sends its own X-Forwarded-For address). The receipt limits are raised out of reach, so that every
-guess goes all the way through the lookup: the flood is never turned away by the counters.
+guess goes all the way through the lookup and the flood is never turned away by the counters; with
+--limits shipped they are the project's own, and each guesser is refused after its first ten.
 
 Each round: the employee requests the home page N times one after another (20 ms apart) on a quiet server,
-then N times again while 8 client threads post random well-formed wrong codes as fast as they are answered,
-half to the page (/appeals/receipt/) and half to the API (/api/v1/receipts/status). A phase stops after N
-requests or 180 s; the flood stops with its phase and never sends more than --flood-max requests. The
-median of all quiet requests is set against the median of all flooded ones; target: at most 20 % more.
+then N times again while 8 client threads (in a process of their own) post random well-formed wrong codes as
+fast as they are answered, half to the page (/appeals/receipt/) and half to the API
+(/api/v1/receipts/status). A phase stops after N requests or 180 s; the flood stops with its phase and never
+sends more than --flood-max requests. The median of all quiet requests is set against the median of all
+flooded ones; target: at most 20 % more.
 The server is stopped at the end, whatever happens.
 
 Imported by gunicorn with LX_FLOOD_SERVER=1, this module is the server's settings instead.
@@ -38,9 +41,10 @@ if os.environ.get("LX_FLOOD_SERVER") == "1":
         **STORAGES,  # noqa: F405
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # Out of reach: every guess goes through the whole lookup (set here, not from the environment, so that
-    # a version from before these were settings is measured alike).
-    APPEAL_RECEIPT_FAILURES_PER_CLIENT = APPEAL_RECEIPT_FAILURES_GLOBAL = 10**9
+    if os.environ.get("LX_FLOOD_LIMITS") != "shipped":
+        # Out of reach: every guess goes through the whole lookup (set here, not from the environment, so
+        # that a version from before these were settings is measured alike).
+        APPEAL_RECEIPT_FAILURES_PER_CLIENT = APPEAL_RECEIPT_FAILURES_GLOBAL = 10**9
 
 PORT = 8124
 OUT = HERE / "out" / "flood"
@@ -154,27 +158,44 @@ def flood(creds: dict[str, str], stop: Any, budget: Budget, results: list[tuple[
             results.append(send("POST", "/appeals/receipt/", body, headers))
 
 
-def flooded(
-    creds: dict[str, str], requests: int, flood_max: int
-) -> tuple[list[float], list[tuple[int, float]]]:
+def flooders(creds: dict[str, str], stop: Any, flood_max: int, results: Any) -> None:
+    """The flooding clients: a process of their own, so that the measured client never waits for them in
+    its own interpreter. Their (status, seconds) go back through `results` when `stop` is set."""
     import threading
-    import time
 
-    stop = threading.Event()
     budget = Budget(flood_max)
-    results: list[tuple[int, float]] = []
+    done: list[tuple[int, float]] = []
+    local_stop = threading.Event()
     threads = [
-        threading.Thread(target=flood, args=(creds, stop, budget, results, n)) for n in range(FLOODERS)
+        threading.Thread(target=flood, args=(creds, local_stop, budget, done, n)) for n in range(FLOODERS)
     ]
     for thread in threads:
         thread.start()
-    time.sleep(1)  # the flood is under way before the first measured request
+    stop.wait()
+    local_stop.set()
+    for thread in threads:
+        thread.join()
+    results.send(done)
+
+
+def flooded(
+    creds: dict[str, str], requests: int, flood_max: int
+) -> tuple[list[float], list[tuple[int, float]]]:
+    import multiprocessing
+    import time
+
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    receive, send_back = context.Pipe(duplex=False)
+    process = context.Process(target=flooders, args=(creds, stop, flood_max, send_back))
+    process.start()
+    time.sleep(2)  # the flood is under way before the first measured request
     try:
         times = ordinary(creds, requests)
     finally:
         stop.set()
-        for thread in threads:
-            thread.join()
+    results: list[tuple[int, float]] = receive.recv()
+    process.join()
     return times, results
 
 
@@ -189,7 +210,7 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
 
 
-def serve(url: str) -> Any:
+def serve(url: str, limits: str) -> Any:
     import subprocess
 
     from fresh import ROOT as served
@@ -198,6 +219,7 @@ def serve(url: str) -> Any:
         **os.environ,
         "DATABASE_URL": url,
         "LX_FLOOD_SERVER": "1",
+        "LX_FLOOD_LIMITS": limits,
         "DJANGO_SETTINGS_MODULE": "bench_receipt_flood",
         "PYTHONPATH": f"{HERE}:{served}",
         "SECURE_COOKIES": "0",
@@ -242,12 +264,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--flood-max", type=int, default=100_000)
     parser.add_argument("--root", help="serve this checkout of the project instead of this one")
+    parser.add_argument(
+        "--limits",
+        choices=["raised", "shipped"],
+        default="raised",
+        help="receipt limits out of reach (every guess is looked up), or as shipped (guessers are refused)",
+    )
     args = parser.parse_args()
     if args.root:
         os.environ["LX_BENCH_ROOT"] = str(Path(args.root).resolve())
 
     url, creds = prepare(args.engine)
-    server = serve(url)
+    server = serve(url, args.limits)
     quiet_all: list[float] = []
     flooded_all: list[float] = []
     try:
@@ -256,7 +284,8 @@ def main() -> None:
         started = dt.datetime.now(dt.UTC)
         print(
             f"receipt flood, {args.engine}: gunicorn 2 workers x 4 threads on 127.0.0.1:{PORT}, {FLOODERS} "
-            f"flooding clients, {args.requests} home-page requests per phase, {args.rounds} rounds; "
+            f"flooding clients, {args.requests} home-page requests per phase, {args.rounds} rounds, "
+            f"receipt limits {args.limits}; "
             f"{creds['receipts']} anonymous appeals; project {os.environ.get('LX_BENCH_ROOT') or ROOT}; "
             f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
             f"start {started:%Y-%m-%d %H:%M} UTC, load {load()}",
