@@ -178,8 +178,8 @@ def _anchors(pattern: str) -> frozenset[str] | None:
     """Literal strings one of which every match of `pattern` contains, or None when none are simply known.
     A regular expression is run only on texts where one of its anchors was seen."""
     try:
-        from re import _constants as c  # type: ignore[attr-defined]
-        from re import _parser  # type: ignore[attr-defined]
+        from re import _constants as c  # type: ignore[attr-defined,unused-ignore]
+        from re import _parser  # type: ignore[attr-defined,unused-ignore]
 
         parsed = _parser.parse(pattern)
     except Exception:  # noqa: BLE001 - an unusual pattern is simply always run
