@@ -12,6 +12,19 @@ from lianxin.insight.suggest import redmodel
 from lianxin.insight.suggest.lexicon_data import RULES
 from lianxin.insight.suggest.rules import RuleSet, compile_rules
 
+# Signs of danger, one of each kind: indirect and direct self-harm, a threat, collective action, a hazard now.
+DANGER = [
+    "活着没意思，每天都不知道为了什么",
+    "我不想拖累家人了，他们没有我会过得更好",
+    "我已经想好了，这个月底就从大坝上跳下去",
+    "你们别找我了，替我照顾好我妈",
+    "工资再不发，我明天就拿刀去找那个包工头算账",
+    "明早八点全体运行工在厂门口集合，不见总经理不散",
+    "变压器正在冒烟，里面还有人在作业，快来人",
+    "我把存款都转给我女儿了，以后也用不上了",
+    "真的撑不下去了，想一了百了",
+]
+
 
 @pytest.fixture(scope="module")
 def shipped() -> RuleSet:
@@ -42,20 +55,7 @@ def test_everyday_and_figurative_speech_is_not_red(shipped: RuleSet, text: str) 
     assert shipped.suggest(text).grade != "red"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "活着没意思，每天都不知道为了什么",
-        "我不想拖累家人了，他们没有我会过得更好",
-        "我已经想好了，这个月底就从大坝上跳下去",
-        "你们别找我了，替我照顾好我妈",
-        "工资再不发，我明天就拿刀去找那个包工头算账",
-        "明早八点全体运行工在厂门口集合，不见总经理不散",
-        "变压器正在冒烟，里面还有人在作业，快来人",
-        "我把存款都转给我女儿了，以后也用不上了",
-        "真的撑不下去了，想一了百了",
-    ],
-)
+@pytest.mark.parametrize("text", DANGER)
 def test_signs_of_danger_are_red_with_a_confidence_and_a_reason(shipped: RuleSet, text: str) -> None:
     found = shipped.suggest(text)
     assert found.grade == "red"
@@ -106,15 +106,7 @@ def test_readable_words_stay_as_written() -> None:
 
 def test_no_red_evidence_holds_a_function_character_or_punctuation(shipped: RuleSet) -> None:
     texts = [
-        "活着没意思，每天都不知道为了什么",
-        "我不想拖累家人了，他们没有我会过得更好",
-        "我已经想好了，这个月底就从大坝上跳下去",
-        "你们别找我了，替我照顾好我妈",
-        "工资再不发，我明天就拿刀去找那个包工头算账",
-        "明早八点全体运行工在厂门口集合，不见总经理不散",
-        "变压器正在冒烟，里面还有人在作业，快来人",
-        "我把存款都转给我女儿了，以后也用不上了",
-        "真的撑不下去了，想一了百了",
+        *DANGER,
         "我真的受不了了 真的 想死",
         "。。。活着，没意思。。。",
     ]
