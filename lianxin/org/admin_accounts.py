@@ -189,6 +189,7 @@ class RoleAssignmentAdmin(AuditedModelAdmin):
                 target=target,
                 role=str(request.POST.get("role", "")),
                 ip=client_ip(request.META),
+                granting=True,
             )
         return super().add_view(request, form_url, extra_context)
 

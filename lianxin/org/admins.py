@@ -6,6 +6,10 @@
   never another administrator's, never an administrator role, never superuser, staff, groups or
   permissions.
 - The audit administrator reads the audit store and changes nothing.
+- Duties apart: the security administrator never both knows an account's password and gives it a role that
+  reads files. A role that reads files (branch secretary and above, the counselling coordinator) is granted
+  only to an account whose current password its holder set; the password of an account holding such a
+  role is changed only by its holder (or the audited break-glass command).
 
 Administrator roles, staff status, groups, permissions and superuser are granted only by the break-glass
 command (`manage.py break_glass`), and every grant is an audit event.
@@ -22,9 +26,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from lianxin.audit.models import EventKind
+from lianxin.audit.models import AuditEvent, EventKind
 from lianxin.audit.services import audit_event_record
-from lianxin.org.models import Role, RoleAssignment, Unit
+from lianxin.org.models import SENSITIVE_ROLES, Role, RoleAssignment, Unit
 from lianxin.org.scope import UserLike, has_role, roles_of
 
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
@@ -82,10 +86,44 @@ def account_refusal(actor: UserLike, target: UserLike | None) -> str | None:
     return None
 
 
+# Roles that read personal files or their restricted parts.
+FILE_ROLES = frozenset({*SENSITIVE_ROLES, Role.COUNSELLOR})
+
+
+def password_set_by_holder(user: Any) -> bool:
+    """Whether the account's current password was set by the person who holds it (the latest recorded
+    password change is their own). Passwords set by an administrator, at creation or later, are not."""
+    latest = (
+        AuditEvent.objects.filter(kind=EventKind.PASSWORD_CHANGE, refused=False, detail__user_id=user.pk)
+        .order_by("-at", "-pk")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    return latest is not None and latest == user.pk
+
+
 def role_refusal(actor: UserLike, target: UserLike | None, role: str) -> str | None:
     if role in ADMIN_ROLES:
         return BREAK_GLASS
     return account_refusal(actor, target)
+
+
+def grant_refusal(actor: UserLike, target: Any, role: str) -> str | None:
+    """Why `actor` may not grant `role` to `target`: the rules of role_refusal, and duties apart for roles
+    that read files."""
+    reason = role_refusal(actor, target, role)
+    if reason is None and target is not None and role in FILE_ROLES and not password_set_by_holder(target):
+        return _("该账号的密码由管理员设置：本人登录并修改密码后，才能授予可查看档案的角色（职责分离）。")
+    return reason
+
+
+def password_refusal(actor: UserLike, target: Any) -> str | None:
+    """Why `actor` may not set `target`'s password: the account rules, and duties apart when the account
+    holds a role that reads files."""
+    reason = account_refusal(actor, target)
+    if reason is None and roles_of(target) & FILE_ROLES:
+        return _("该账号可查看档案，密码只能由本人修改（职责分离）；忘记密码须经应急授权命令重置。")
+    return reason
 
 
 def refuse(
@@ -110,7 +148,12 @@ def account_check(
     """Refuse (and record) an account change the actor may not make, or a submission that tries to set a
     privilege field, whoever the actor is."""
     smuggled = sorted(set(posted) & set(PRIVILEGE_FIELDS))
-    reason = BREAK_GLASS if smuggled else account_refusal(actor, target)
+    if smuggled:
+        reason: str | None = BREAK_GLASS
+    elif attempt == "password":
+        reason = password_refusal(actor, target)
+    else:
+        reason = account_refusal(actor, target)
     if reason:
         refuse(
             actor=actor,
@@ -131,6 +174,10 @@ def account_save(*, actor: UserLike, user: Any, created: bool, changed: list[str
     if created:
         user.is_staff = user.is_superuser = False
         user.save()
+        # The first password was set by the administrator, not by its holder.
+        audit_event_record(
+            kind=EventKind.PASSWORD_CHANGE, actor=actor, target=user, detail={"user_id": user.pk}, ip=ip
+        )
     else:
         fields = [f for f in changed if f in ACCOUNT_FIELDS]
         if fields:
@@ -152,11 +199,29 @@ def account_password_set(*, actor: UserLike, user: Any, password: str, ip: str |
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit_event_record(kind=EventKind.PASSWORD_CHANGE, actor=actor, target=user, ip=ip)
+        audit_event_record(
+            kind=EventKind.PASSWORD_CHANGE, actor=actor, target=user, detail={"user_id": user.pk}, ip=ip
+        )
 
 
-def role_check(*, actor: UserLike, target: UserLike | None, role: str, ip: str | None) -> None:
-    reason = role_refusal(actor, target, role)
+def own_password_change(*, user: Any, password: str, ip: str | None) -> None:
+    """A person sets their own password (the form has checked the old one and the rules)."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_event_record(
+            kind=EventKind.PASSWORD_CHANGE,
+            actor=user,
+            target=user,
+            detail={"user_id": user.pk, "self": True},
+            ip=ip,
+        )
+
+
+def role_check(
+    *, actor: UserLike, target: UserLike | None, role: str, ip: str | None, granting: bool = False
+) -> None:
+    reason = grant_refusal(actor, target, role) if granting else role_refusal(actor, target, role)
     if reason:
         refuse(
             actor=actor,
@@ -172,7 +237,7 @@ def role_check(*, actor: UserLike, target: UserLike | None, role: str, ip: str |
 def role_grant(
     *, actor: UserLike, user: Any, role: str, unit: Unit, informant_kind: str = "", ip: str | None
 ) -> RoleAssignment:
-    reason = role_refusal(actor, user, role)
+    reason = grant_refusal(actor, user, role)
     if reason:
         raise PermissionDenied(reason)
     if role == Role.INFORMANT and not informant_kind:

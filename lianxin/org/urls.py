@@ -1,4 +1,4 @@
-from lianxin.org.views import home, moves, people, roster, units
+from lianxin.org.views import account, home, moves, people, roster, units
 
 urlpatterns = [
     *home.urlpatterns,
@@ -6,4 +6,5 @@ urlpatterns = [
     *people.urlpatterns,
     *roster.urlpatterns,
     *moves.urlpatterns,
+    *account.urlpatterns,
 ]

@@ -426,3 +426,63 @@ def test_migrate_brings_an_existing_administrators_group_up_to_date(db: None) ->
     stale.permissions.set(Permission.objects.filter(codename__in=["view_accesslog", "change_user"]))
     call_command("migrate", verbosity=0)
     assert set(stale.permissions.values_list("codename", flat=True)) == {"view_accesslog", "view_auditevent"}
+
+
+# --- duties apart: the security administrator never both knows a password and grants file access --------
+
+
+def _grant(client: Client, user: Any, role: str, unit: Unit) -> int:
+    data = {"user": user.pk, "role": role, "unit": unit.pk, "informant_kind": ""}
+    return int(client.post(reverse("admin:org_roleassignment_add"), data).status_code)
+
+
+def test_a_dummy_account_cannot_be_given_a_role_that_reads_files(admins: Admins) -> None:
+    """The escalation path: create an account, set its password, give it leadership, log in as it."""
+    org = admins.org
+    client = client_for(admins.security)
+    data = {"username": "dummy", "first_name": "替身", "password1": PASSWORD, "password2": PASSWORD}
+    assert client.post(reverse("admin:auth_user_add"), data).status_code == 302
+    dummy = User.objects.get(username="dummy")
+    for role in (Role.LEADERSHIP, Role.DEPARTMENT, Role.SECRETARY, Role.COUNSELLOR):
+        assert _grant(client, dummy, role, org.root) == 403
+    assert not RoleAssignment.objects.filter(user=dummy).exists()
+    refused = AuditEvent.objects.filter(kind=EventKind.ROLE_CHANGE, actor=admins.security, refused=True)
+    assert refused.count() == 4 and "职责分离" in refused.first().detail["reason"]  # type: ignore[union-attr]
+    # A role that reads no restricted section may still be granted.
+    assert _grant(client, dummy, Role.GRID_MEMBER, org.grid_a1) == 302
+
+
+def test_after_its_holder_changes_the_password_the_role_may_be_granted(admins: Admins) -> None:
+    org = admins.org
+    person = org.employee
+    own = Client()
+    own.force_login(person)
+    page = own.get(reverse("password_change"))
+    assert page.status_code == 200 and "修改密码" in page.content.decode()
+    wrong = own.post(
+        reverse("password_change"),
+        {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert wrong.status_code == 400 and fresh(person).check_password(PASSWORD)
+    done = own.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert done.status_code == 302 and fresh(person).check_password(NEW_PASSWORD)
+    assert own.get(reverse("home")).status_code == 200  # still signed in
+    assert AuditEvent.objects.filter(kind=EventKind.PASSWORD_CHANGE, actor=person, refused=False).exists()
+    assert _grant(client_for(admins.security), person, Role.LEADERSHIP, org.root) == 302
+    assert RoleAssignment.objects.filter(user=person, role=Role.LEADERSHIP).exists()
+
+
+def test_the_password_of_an_account_that_reads_files_is_not_set_by_the_security_administrator(
+    admins: Admins,
+) -> None:
+    secretary = admins.org.secretary_a
+    url = reverse("admin:auth_user_password_change", args=[secretary.pk])
+    response = client_for(admins.security).post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 403
+    assert fresh(secretary).check_password(PASSWORD)
+    assert AuditEvent.objects.filter(
+        kind=EventKind.PASSWORD_CHANGE, refused=True, actor=admins.security
+    ).exists()
